@@ -1,0 +1,28 @@
+// The plain-JS kernel set: the reference and the fallback when WebAssembly SIMD is unavailable.
+
+import type { Kernels } from '../kernels.js';
+import {
+  addRowVector,
+  reluBackward,
+  reluForward,
+  sigmoidBackward,
+  sigmoidForward,
+  softmaxCrossEntropy,
+  sumRows,
+} from './elementwise.js';
+import { matmul, matmulTransA, matmulTransB } from './matmul.js';
+
+/** Plain-JS kernels: correct everywhere, ~1–3 GFLOP/s for products. */
+export const jsKernels: Kernels = {
+  name: 'js',
+  matmul,
+  matmulTransA,
+  matmulTransB,
+  addRowVector,
+  sumRows,
+  reluForward,
+  reluBackward,
+  sigmoidForward,
+  sigmoidBackward,
+  softmaxCrossEntropy,
+};

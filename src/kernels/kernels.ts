@@ -1,0 +1,42 @@
+// The kernel interface: every loop of the forward and backward pass goes through one of these,
+// so the plain-JS set can be swapped for a faster one (WebAssembly SIMD) without touching layers.
+// All matrices are row-major and contiguous; kernels write only their output arguments and never allocate.
+
+/** Labels of a batch: class indices. */
+export type LabelArray = Uint8Array | Int32Array | Uint32Array;
+
+/** The numerical kernels the layers need. Lengths are checked by callers, not here (hot path). */
+export interface Kernels {
+  /** A short name for logs and benchmarks, e.g. `js` or `wasm-simd`. */
+  readonly name: string;
+  /** c[m×n] = a[m×k] · b[k×n]. */
+  matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void;
+  /** c[m×n] = aᵀ · b where a is stored k×m (the weight gradient xᵀ·dy). */
+  matmulTransA(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void;
+  /** c[m×n] = a · bᵀ where b is stored n×k (the input gradient dy·Wᵀ). */
+  matmulTransB(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void;
+  /** c[i, j] += bias[j] for an m×n matrix. */
+  addRowVector(c: Float32Array, bias: Float32Array, m: number, n: number): void;
+  /** out[j] = Σᵢ x[i, j] for an m×n matrix (the bias gradient). */
+  sumRows(x: Float32Array, out: Float32Array, m: number, n: number): void;
+  /** y = max(x, 0) over the first `len` elements. */
+  reluForward(x: Float32Array, y: Float32Array, len: number): void;
+  /** dx = dy where y > 0, else 0. */
+  reluBackward(dy: Float32Array, y: Float32Array, dx: Float32Array, len: number): void;
+  /** y = 1 / (1 + e^(−x)). */
+  sigmoidForward(x: Float32Array, y: Float32Array, len: number): void;
+  /** dx = dy · y · (1 − y). */
+  sigmoidBackward(dy: Float32Array, y: Float32Array, dx: Float32Array, len: number): void;
+  /**
+   * Softmax of each row of the m×n `logits`, mean cross-entropy against `labels`, and its
+   * gradient: writes dlogits = (softmax − onehot) / m, returns the mean loss.
+   * `dlogits` may alias `logits`.
+   */
+  softmaxCrossEntropy(
+    logits: Float32Array,
+    labels: LabelArray,
+    dlogits: Float32Array,
+    m: number,
+    n: number,
+  ): number;
+}
