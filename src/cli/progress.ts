@@ -1,0 +1,91 @@
+// Progress of a training run on the terminal: a live bar on a TTY, plain periodic lines otherwise.
+
+import cliProgress from 'cli-progress';
+
+/** What a progress reporter is told after every step. */
+export interface ProgressUpdate {
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly loss: number;
+  readonly samplesPerSecond: number;
+  readonly stepsPerSecond: number;
+}
+
+/** A progress display; `stop()` restores the terminal. */
+export interface ProgressReporter {
+  update(p: ProgressUpdate): void;
+  /** Prints a line above the bar. */
+  log(line: string): void;
+  stop(): void;
+}
+
+/** "1m05s" from seconds; "?" before the rate is known. */
+export function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+function fields(p: ProgressUpdate): { loss: string; rate: string; eta: string } {
+  return {
+    loss: p.loss.toFixed(4),
+    rate: Math.round(p.samplesPerSecond).toLocaleString('en-US'),
+    eta: formatEta((p.totalSteps - p.step) / p.stepsPerSecond),
+  };
+}
+
+/**
+ * A bar (cli-progress) when `stream` is a TTY, else one plain line every `intervalMs` and at the end.
+ * Both show step, epoch, loss, samples/s and the ETA.
+ */
+export function createProgress(stream: NodeJS.WriteStream = process.stderr, intervalMs = 2000): ProgressReporter {
+  if (stream.isTTY) return barProgress(stream);
+  let last = 0;
+  return {
+    update(p) {
+      const now = Date.now();
+      if (now - last < intervalMs && p.step !== p.totalSteps) return;
+      last = now;
+      const f = fields(p);
+      stream.write(
+        `step ${p.step}/${p.totalSteps} · epoch ${p.epoch + 1}/${p.epochs} · loss ${f.loss} · ${f.rate} samples/s · ETA ${f.eta}\n`,
+      );
+    },
+    log: (line) => stream.write(`${line}\n`),
+    stop() {},
+  };
+}
+
+function barProgress(stream: NodeJS.WriteStream): ProgressReporter {
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: 'epoch {epochs} [{bar}] {value}/{total} · loss {loss} · {rate} samples/s · ETA {eta}',
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let running = false;
+  return {
+    update(p) {
+      const payload = { epochs: `${p.epoch + 1}/${p.epochs}`, ...fields(p) };
+      if (running) bar.update(p.step, payload);
+      else {
+        bar.start(p.totalSteps, p.step, payload);
+        running = true;
+      }
+    },
+    log(line) {
+      // cli-progress redraws on the current line; stop, print, and let the next update restart it.
+      if (running) bar.stop();
+      running = false;
+      stream.write(`${line}\n`);
+    },
+    stop() {
+      if (running) bar.stop();
+      running = false;
+    },
+  };
+}

@@ -1,0 +1,135 @@
+// The hot path of feeding a network: seeded per-epoch sample orders, and gathering a batch of rows
+// into preallocated float buffers. Gathering allocates nothing, so it can run every step.
+
+import { checkNumber, GradstreamError } from '../errors.js';
+import { Rng } from '../random/rng.js';
+import type { Dataset } from './dataset.js';
+
+/**
+ * The number of batches in one epoch of `n` samples: `ceil(n / batchSize)`, or `floor` when
+ * `dropLast` drops a final partial batch.
+ *
+ * @example
+ * batchCount(60000, 128, false); // 469 (the last batch has 96 samples)
+ * batchCount(60000, 128, true); // 468
+ */
+export function batchCount(n: number, batchSize: number, dropLast: boolean): number {
+  checkNumber('batchCount', 'n', n, { min: 0, integer: true });
+  checkNumber('batchCount', 'batchSize', batchSize, { min: 1, integer: true });
+  return dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
+}
+
+/**
+ * The order in which epoch `epoch` visits samples `0..n-1`: a permutation drawn from
+ * `new Rng(seed).fork(`epoch:${epoch}`)`. It depends on `(n, seed, epoch)` only, so a resumed run
+ * recomputes the order of the epoch it stopped in without replaying earlier epochs. Pass `out`
+ * (length `n`) to reuse a buffer.
+ *
+ * @example
+ * const order = epochOrder(ds.n, 42, 3); // the same Uint32Array on every run
+ */
+export function epochOrder(n: number, seed: number, epoch: number, out?: Uint32Array): Uint32Array {
+  checkNumber('epochOrder', 'n', n, { min: 0, max: 2 ** 32, integer: true });
+  checkNumber('epochOrder', 'seed', seed, { integer: true });
+  checkNumber('epochOrder', 'epoch', epoch, { min: 0, integer: true });
+  const order = out ?? new Uint32Array(n);
+  if (order.length !== n) {
+    throw new GradstreamError(
+      'ERR_SHAPE_MISMATCH',
+      `epochOrder: out has length ${order.length}, expected ${n}`,
+    );
+  }
+  for (let i = 0; i < n; i++) order[i] = i;
+  return new Rng(seed).fork(`epoch:${epoch}`).shuffle(order);
+}
+
+/** Float buffers for one batch of `batchSize` samples of `ds`, to pass to `gatherBatch` every step. */
+export function createBatchBuffers(ds: Dataset, batchSize: number): { x: Float32Array; labels: Int32Array } {
+  checkNumber('createBatchBuffers', 'batchSize', batchSize, { min: 1, integer: true });
+  return { x: new Float32Array(batchSize * ds.features), labels: new Int32Array(batchSize) };
+}
+
+function tooSmall(field: string, length: number, needed: number): never {
+  throw new GradstreamError(
+    'ERR_SHAPE_MISMATCH',
+    `gatherBatch: ${field} has length ${length}, needs at least ${needed}`,
+    {
+      cause: { field, length, needed },
+    },
+  );
+}
+
+// Two monomorphic loops: one function reading both Uint8Array and Float32Array would make V8's
+// element access polymorphic and slow for both.
+function gatherBytes(
+  x: Uint8Array,
+  scale: number,
+  f: number,
+  order: Uint32Array,
+  start: number,
+  count: number,
+  out: Float32Array,
+): void {
+  for (let i = 0; i < count; i++) {
+    const src = order[start + i] * f;
+    const dst = i * f;
+    for (let j = 0; j < f; j++) out[dst + j] = x[src + j] * scale;
+  }
+}
+
+function gatherFloats(
+  x: Float32Array,
+  scale: number,
+  f: number,
+  order: Uint32Array,
+  start: number,
+  count: number,
+  out: Float32Array,
+): void {
+  for (let i = 0; i < count; i++) {
+    const src = order[start + i] * f;
+    const dst = i * f;
+    for (let j = 0; j < f; j++) out[dst + j] = x[src + j] * scale;
+  }
+}
+
+/**
+ * Copies samples `order[start..start+count)` into `xOut` (row-major `count × features`, multiplied
+ * by `ds.scale`, so MNIST bytes become floats in [0, 1]) and their labels into `labelsOut`. Buffers
+ * may be longer than needed (e.g. the last, partial batch); only the first `count` rows are written.
+ * Allocates nothing.
+ *
+ * @example
+ * const { x, labels } = createBatchBuffers(ds, 128);
+ * gatherBatch(ds, epochOrder(ds.n, 42, 0), 0, 128, x, labels);
+ */
+export function gatherBatch(
+  ds: Dataset,
+  order: Uint32Array,
+  start: number,
+  count: number,
+  xOut: Float32Array,
+  labelsOut: Int32Array,
+): void {
+  const f = ds.features;
+  if (!(start >= 0 && count >= 0 && Number.isInteger(start) && Number.isInteger(count))) {
+    checkNumber('gatherBatch', 'start', start, { min: 0, integer: true });
+    checkNumber('gatherBatch', 'count', count, { min: 0, integer: true });
+  }
+  if (start + count > order.length) tooSmall('order', order.length, start + count);
+  if (xOut.length < count * f) tooSmall('xOut', xOut.length, count * f);
+  if (labelsOut.length < count) tooSmall('labelsOut', labelsOut.length, count);
+  for (let i = 0; i < count; i++) {
+    const row = order[start + i];
+    // Checked up front: an out-of-range row would otherwise read undefined and write NaN silently.
+    if (row >= ds.n) {
+      throw new GradstreamError(
+        'ERR_SHAPE_MISMATCH',
+        `gatherBatch: order[${start + i}] is ${row}, expected < ${ds.n}`,
+      );
+    }
+    labelsOut[i] = ds.labels[row];
+  }
+  if (ds.x instanceof Uint8Array) gatherBytes(ds.x, ds.scale, f, order, start, count, xOut);
+  else gatherFloats(ds.x, ds.scale, f, order, start, count, xOut);
+}

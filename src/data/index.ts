@@ -1,0 +1,15 @@
+// The public surface of gradstream's data module: re-exports only.
+
+export { batchCount, createBatchBuffers, epochOrder, gatherBatch } from './batch.js';
+export {
+  type Dataset,
+  type FromArraysOptions,
+  fromArrays,
+  fromAsyncIterable,
+  type SplitOptions,
+  splitValidation,
+  subset,
+  take,
+} from './dataset.js';
+export { type IdxArray, type IdxData, type IdxType, parseIdx, readIdxFile } from './idx.js';
+export { defaultMnistDir, loadMnist, MNIST_FILES, type MnistOptions, readIdxDataset } from './mnist.js';

@@ -1,0 +1,193 @@
+// A network bound to memory: runs the layer stack forward, the loss, and backward into the gradient
+// buffer. Every buffer comes from an Arena, declared up front for a fixed batch capacity.
+
+import { checkNumber } from '../errors.js';
+import { jsKernels } from '../kernels/js/index.js';
+import type { Kernels } from '../kernels/kernels.js';
+import { Rng } from '../random/rng.js';
+import { type Arena, ArenaBuilder } from '../tensor/arena.js';
+import { entryViews, type Layout } from '../tensor/layout.js';
+import { initWeights } from './init.js';
+import type { ForwardContext, Layer } from './layers/layer.js';
+import { buildLayers, type MlpSpec, mlpLayouts } from './mlp.js';
+
+/** Where a network's memory lives inside an arena. */
+export interface NetworkRegions {
+  /** Region of the flat parameters (shared by all workers). Default `params`. */
+  readonly params?: string;
+  /** Region this network writes its gradients to (one per worker slot). Default `grads`. */
+  readonly grads?: string;
+  /** Region of the non-trained buffers (batch-norm running statistics). Default `buffers`. */
+  readonly buffers?: string;
+  /** Prefix of this network's scratch regions (input, activations). Default ''. */
+  readonly scope?: string;
+}
+
+/** Options of a network instance. */
+export interface NetworkOptions extends NetworkRegions {
+  /** Most rows one forward pass takes (the batch or micro-batch size). */
+  readonly capacity: number;
+  /** Kernel set; default the plain-JS kernels. */
+  readonly kernels?: Kernels;
+  /** Seeds the dropout masks (parameters are initialised separately, by `initialize`). Default 0. */
+  readonly seed?: number;
+}
+
+/** Requests the shared model state: parameters, one gradient region, buffers. */
+export function declareModelState(builder: ArenaBuilder, spec: MlpSpec, regions: NetworkRegions = {}): void {
+  const { params, buffers } = mlpLayouts(spec);
+  builder.f32(regions.params ?? 'params', params.size);
+  builder.f32(regions.grads ?? 'grads', params.size);
+  builder.f32(regions.buffers ?? 'buffers', buffers.size);
+}
+
+/** Requests one network instance's scratch: input rows, labels, activations, saved values. */
+export function declareNetworkScratch(builder: ArenaBuilder, spec: MlpSpec, capacity: number, scope = ''): void {
+  builder.f32(`${scope}input`, capacity * spec.sizes[0]);
+  builder.i32(`${scope}labels`, capacity);
+  builder.i32(`${scope}sampleIds`, capacity);
+  builder.f32(`${scope}dlogits`, capacity * spec.sizes[spec.sizes.length - 1]);
+  for (const layer of buildLayers(spec, 0)) layer.declare(builder, capacity, scope);
+}
+
+/**
+ * An MLP bound to arena memory.
+ *
+ * @example
+ * const spec = mlp({ sizes: [4, 8, 3] });
+ * const net = Network.create(spec, { capacity: 32 });
+ * net.initialize(42);
+ * net.input.set(xRows); net.labels.set(labels);
+ * const loss = net.lossAndGradient(n); // fills net.grads
+ */
+export class Network {
+  readonly spec: MlpSpec;
+  readonly layout: Layout;
+  readonly bufferLayout: Layout;
+  readonly capacity: number;
+  readonly kernels: Kernels;
+  /** Flat parameters (all layers). */
+  readonly params: Float32Array;
+  /** Flat gradients, same layout as `params`. */
+  readonly grads: Float32Array;
+  /** Flat non-trained buffers (batch-norm running statistics). */
+  readonly buffers: Float32Array;
+  /** Input rows (capacity × sizes[0]); fill the first n rows before a pass. */
+  readonly input: Float32Array;
+  /** Labels of the input rows. */
+  readonly labels: Int32Array;
+  /** Dataset index of each input row: keys the dropout masks, so they do not depend on batch splitting. */
+  readonly sampleIds: Int32Array;
+  readonly #layers: Layer[];
+  readonly #dlogits: Float32Array;
+  readonly #weights: Float32Array[];
+  readonly #weightGrads: Float32Array[];
+  #logits: Float32Array;
+
+  /** Builds a network with an arena of its own (for single-threaded use and tests). */
+  static create(spec: MlpSpec, options: NetworkOptions & { shared?: boolean }): Network {
+    const builder = new ArenaBuilder();
+    declareModelState(builder, spec, options);
+    declareNetworkScratch(builder, spec, options.capacity, options.scope);
+    return new Network(spec, builder.build({ shared: options.shared ?? false }), options);
+  }
+
+  /** Binds to an arena in which `declareModelState` and `declareNetworkScratch` were declared. */
+  constructor(spec: MlpSpec, arena: Arena, options: NetworkOptions) {
+    this.spec = spec;
+    this.capacity = checkNumber('network', 'capacity', options.capacity, { min: 1, integer: true });
+    this.kernels = options.kernels ?? jsKernels;
+    const layouts = mlpLayouts(spec);
+    this.layout = layouts.params;
+    this.bufferLayout = layouts.buffers;
+    const scope = options.scope ?? '';
+    this.params = arena.f32(options.params ?? 'params');
+    this.grads = arena.f32(options.grads ?? 'grads');
+    this.buffers = arena.f32(options.buffers ?? 'buffers');
+    this.input = arena.f32(`${scope}input`);
+    this.labels = arena.i32(`${scope}labels`);
+    this.sampleIds = arena.i32(`${scope}sampleIds`);
+    this.#dlogits = arena.f32(`${scope}dlogits`);
+    const params = entryViews(this.layout, this.params);
+    const grads = entryViews(this.layout, this.grads);
+    const buffers = entryViews(this.bufferLayout, this.buffers);
+    this.#layers = buildLayers(spec, options.seed ?? 0);
+    for (const layer of this.#layers) layer.bind({ arena, kernels: this.kernels, params, grads, buffers, scope });
+    const weightNames = this.layout.entries.filter((e) => e.role === 'weight').map((e) => e.name);
+    this.#weights = weightNames.map((name) => params[name]);
+    this.#weightGrads = weightNames.map((name) => grads[name]);
+    this.#logits = this.#dlogits;
+  }
+
+  /** Initial parameters from the spec's init (weights), zeros (biases, β), ones (γ); running var 1. */
+  initialize(seed: number): void {
+    const rng = new Rng(seed).fork('init');
+    const views = entryViews(this.layout, this.params);
+    this.params.fill(0);
+    for (const entry of this.layout.entries) {
+      if (entry.role === 'weight') initWeights(rng.fork(entry.name), views[entry.name], entry.shape[0], this.spec.init);
+      else if (entry.role === 'scale') views[entry.name].fill(1);
+    }
+    const buffers = entryViews(this.bufferLayout, this.buffers);
+    for (const entry of this.bufferLayout.entries) buffers[entry.name].fill(entry.role === 'scale' ? 1 : 0);
+  }
+
+  /** Logits of the last forward pass (n × classes, row-major). */
+  get logits(): Float32Array {
+    return this.#logits;
+  }
+
+  /** Runs the first `ctx.n` rows of `input` through the network; returns the logits buffer. */
+  forward(ctx: ForwardContext): Float32Array {
+    let x = this.input;
+    for (const layer of this.#layers) x = layer.forward(x, ctx);
+    this.#logits = x;
+    return x;
+  }
+
+  /** Mean cross-entropy of the last forward pass against `labels`; also writes dL/dlogits. */
+  #crossEntropy(n: number): number {
+    const classes = this.spec.sizes[this.spec.sizes.length - 1];
+    return this.kernels.softmaxCrossEntropy(this.#logits, this.labels, this.#dlogits, n, classes);
+  }
+
+  /**
+   * Training step's math: forward in training mode, loss (cross-entropy + ½λΣ‖W‖²), backward into
+   * `grads`. Returns the loss. `step` and `sampleIds` (default: the `sampleIds` buffer) key dropout.
+   */
+  lossAndGradient(n: number, step = 0, sampleIds: ArrayLike<number> = this.sampleIds): number {
+    this.forward({ n, train: true, step, sampleIds });
+    let loss = this.#crossEntropy(n);
+    let dy = this.#dlogits;
+    for (let i = this.#layers.length - 1; i >= 0; i--) dy = this.#layers[i].backward(dy, n, i > 0);
+    const lambda = this.spec.weightDecay;
+    if (lambda > 0) {
+      let sumSquares = 0;
+      for (let w = 0; w < this.#weights.length; w++) {
+        const W = this.#weights[w];
+        const dW = this.#weightGrads[w];
+        for (let i = 0; i < W.length; i++) {
+          sumSquares += W[i] * W[i];
+          dW[i] += lambda * W[i];
+        }
+      }
+      loss += 0.5 * lambda * sumSquares;
+    }
+    return loss;
+  }
+
+  /** Inference on the first n rows: returns mean cross-entropy and the number of correct argmax predictions. */
+  evaluateBatch(n: number): { loss: number; correct: number } {
+    this.forward({ n, train: false, step: 0 });
+    const loss = this.#crossEntropy(n);
+    const classes = this.spec.sizes[this.spec.sizes.length - 1];
+    let correct = 0;
+    for (let i = 0; i < n; i++) {
+      const row = i * classes;
+      let best = 0;
+      for (let j = 1; j < classes; j++) if (this.#logits[row + j] > this.#logits[row + best]) best = j;
+      if (best === this.labels[i]) correct++;
+    }
+    return { loss, correct };
+  }
+}

@@ -1,0 +1,132 @@
+// The plain single-threaded training loop: shuffle, gather a batch, gradient, optimizer step,
+// evaluate per epoch. The reference the worker pipeline is measured against, and the simplest API.
+
+import { batchCount, epochOrder, gatherBatch } from '../data/batch.js';
+import type { Dataset } from '../data/dataset.js';
+import { checkNumber, GradstreamError } from '../errors.js';
+import type { Kernels } from '../kernels/kernels.js';
+import { type Evaluation, evaluate } from '../nn/evaluate.js';
+import { type MlpSpec, mlpLayouts } from '../nn/mlp.js';
+import { declareModelState, declareNetworkScratch, Network } from '../nn/network.js';
+import { createOptimizer, learningRateAt, type Optimizer, optimizerSlotNames } from '../optim/optimizer.js';
+import type { TransformSpec } from '../optim/transform.js';
+import { ArenaBuilder } from '../tensor/arena.js';
+import { entryAt } from '../tensor/layout.js';
+
+/** Options of {@link fit}. */
+export interface FitOptions {
+  readonly model: MlpSpec;
+  readonly optimizer: TransformSpec;
+  readonly train: Dataset;
+  /** Evaluated after every epoch (e.g. a validation split, or the test set for a final report). */
+  readonly evaluation?: Dataset;
+  /** Default 1. */
+  readonly epochs?: number;
+  /** Default 100 (the book's). */
+  readonly batchSize?: number;
+  /** Seeds initialization, shuffling and dropout. Default 0. */
+  readonly seed?: number;
+  readonly kernels?: Kernels;
+  /** Called after every step. */
+  readonly onStep?: (info: StepInfo) => void;
+  /** Called after every epoch, with the evaluation when one was asked for. */
+  readonly onEpoch?: (info: EpochInfo) => void;
+}
+
+/** One step's outcome. */
+export interface StepInfo {
+  readonly step: number;
+  readonly epoch: number;
+  readonly loss: number;
+  readonly lr: number | undefined;
+  readonly samples: number;
+  readonly totalSteps: number;
+}
+
+/** One epoch's outcome. */
+export interface EpochInfo {
+  readonly epoch: number;
+  readonly step: number;
+  readonly meanLoss: number;
+  readonly evaluation?: Evaluation;
+}
+
+/** What {@link fit} returns: the trained network and optimizer, and the per-epoch history. */
+export interface FitResult {
+  readonly network: Network;
+  readonly optimizer: Optimizer;
+  readonly epochs: readonly EpochInfo[];
+}
+
+/** Throws ERR_NON_FINITE naming the step and the first parameter entry with a non-finite gradient. */
+function checkFinite(network: Network, loss: number, step: number): void {
+  if (Number.isFinite(loss)) return;
+  const g = network.grads;
+  let bad = -1;
+  for (let i = 0; i < g.length && bad < 0; i++) if (!Number.isFinite(g[i])) bad = i;
+  const where = bad >= 0 ? ` (first non-finite gradient in ${entryAt(network.layout, bad)?.name})` : '';
+  throw new GradstreamError('ERR_NON_FINITE', `step ${step}: loss is ${loss}${where}; lower the learning rate?`, {
+    cause: { step, loss },
+  });
+}
+
+/**
+ * Trains `model` on `train` with `optimizer`, single-threaded.
+ *
+ * @example
+ * const { train, test } = loadMnist();
+ * const result = fit({ model: mlp({ sizes: [784, 100, 10] }), optimizer: adam({ lr: 1e-3 }),
+ *   train, evaluation: test, epochs: 2, batchSize: 100, seed: 1 });
+ * result.epochs.at(-1)?.evaluation?.accuracy; // ≈ 0.97
+ */
+export function fit(options: FitOptions): FitResult {
+  const { model, train } = options;
+  const epochs = checkNumber('fit', 'epochs', options.epochs ?? 1, { min: 1, integer: true });
+  const batchSize = checkNumber('fit', 'batchSize', options.batchSize ?? 100, { min: 1, integer: true });
+  const seed = checkNumber('fit', 'seed', options.seed ?? 0, { integer: true });
+  if (train.features !== model.sizes[0]) {
+    throw new GradstreamError(
+      'ERR_SHAPE_MISMATCH',
+      `fit: ${train.name} has ${train.features} features, model.sizes[0] is ${model.sizes[0]}`,
+    );
+  }
+  const slotNames = optimizerSlotNames(options.optimizer);
+  const builder = new ArenaBuilder();
+  declareModelState(builder, model);
+  declareNetworkScratch(builder, model, batchSize);
+  const size = mlpLayouts(model).params.size;
+  for (const name of slotNames) builder.f32(`opt/${name}`, size);
+  const arena = builder.build();
+  const network = new Network(model, arena, { capacity: batchSize, kernels: options.kernels, seed });
+  network.initialize(seed);
+  const slots = Object.fromEntries(slotNames.map((name) => [name, arena.f32(`opt/${name}`)]));
+  const optimizer = createOptimizer(options.optimizer, { params: network.params, grads: network.grads, slots });
+  const perEpoch = batchCount(train.n, batchSize, false);
+  const totalSteps = perEpoch * epochs;
+  const history: EpochInfo[] = [];
+  const order = new Uint32Array(train.n);
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    epochOrder(train.n, seed, epoch, order);
+    let lossSum = 0;
+    for (let b = 0; b < perEpoch; b++) {
+      const start = b * batchSize;
+      const n = Math.min(batchSize, train.n - start);
+      gatherBatch(train, order, start, n, network.input, network.labels);
+      for (let i = 0; i < n; i++) network.sampleIds[i] = order[start + i];
+      const step = optimizer.count + 1;
+      const loss = network.lossAndGradient(n, step);
+      checkFinite(network, loss, step);
+      optimizer.step();
+      lossSum += loss;
+      if (options.onStep) {
+        const lr = learningRateAt(options.optimizer, step);
+        options.onStep({ step, epoch, loss, lr, samples: n, totalSteps });
+      }
+    }
+    const evaluation = options.evaluation ? evaluate(network, options.evaluation) : undefined;
+    const info: EpochInfo = { epoch, step: optimizer.count, meanLoss: lossSum / perEpoch, evaluation };
+    history.push(info);
+    options.onEpoch?.(info);
+  }
+  return { network, optimizer, epochs: history };
+}
