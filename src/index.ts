@@ -35,4 +35,10 @@ export {
   type ParamRole,
   shardRanges,
 } from './tensor/layout.js';
-export { type EpochInfo, type FitOptions, type FitResult, fit, type StepInfo } from './train/fit.js';
+export {
+  type EpochInfo,
+  type StepInfo,
+  type TrainLoopOptions,
+  type TrainLoopResult,
+  trainLoop,
+} from './train/train-loop.js';

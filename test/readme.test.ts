@@ -24,7 +24,10 @@ describe('README', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gradstream-readme-'));
     const file = join(dir, 'example.ts');
     writeFileSync(file, code.replaceAll(`from 'gradstream'`, `from ${JSON.stringify(SRC_INDEX)}`));
-    const result = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', cwd: resolve('.') });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', file], {
+      encoding: 'utf8',
+      cwd: resolve('.'),
+    });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout.length).toBeGreaterThan(0);

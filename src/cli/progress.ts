@@ -40,7 +40,10 @@ function fields(p: ProgressUpdate): { loss: string; rate: string; eta: string } 
  * A bar (cli-progress) when `stream` is a TTY, else one plain line every `intervalMs` and at the end.
  * Both show step, epoch, loss, samples/s and the ETA.
  */
-export function createProgress(stream: NodeJS.WriteStream = process.stderr, intervalMs = 2000): ProgressReporter {
+export function createProgress(
+  stream: NodeJS.WriteStream = process.stderr,
+  intervalMs = 2000,
+): ProgressReporter {
   if (stream.isTTY) return barProgress(stream);
   let last = 0;
   return {

@@ -7,7 +7,7 @@ import { checkNumber } from '../errors.js';
 import { evaluate } from '../nn/evaluate.js';
 import { mlp } from '../nn/mlp.js';
 import { optimizerFromConfig } from '../optim/from-config.js';
-import { fit } from '../train/fit.js';
+import { trainLoop } from '../train/train-loop.js';
 import { createProgress } from './progress.js';
 
 /** Options of the train command, as parsed from flags (already typed and defaulted). */
@@ -34,7 +34,8 @@ export function runTrain(o: TrainCommandOptions, out: NodeJS.WriteStream = proce
   checkNumber('train', '--epochs', o.epochs, { min: 1, integer: true });
   checkNumber('train', '--batch-size', o.batchSize, { min: 1, integer: true });
   checkNumber('train', '--validation', o.validation, { min: 0, max: 1, maxOpen: true });
-  if (o.trainLimit !== undefined) checkNumber('train', '--train-limit', o.trainLimit, { min: 1, integer: true });
+  if (o.trainLimit !== undefined)
+    checkNumber('train', '--train-limit', o.trainLimit, { min: 1, integer: true });
   const model = mlp({
     sizes: [784, ...o.hidden, 10],
     activation: o.activation,
@@ -55,7 +56,7 @@ export function runTrain(o: TrainCommandOptions, out: NodeJS.WriteStream = proce
   const progress = createProgress(out);
   const started = performance.now();
   let samples = 0;
-  const result = fit({
+  const result = trainLoop({
     model,
     optimizer,
     train,

@@ -4,12 +4,12 @@
 import { checkNumber, invalidOption, unknownKind } from '../errors.js';
 import { Rng } from '../random/rng.js';
 import { defineLayout, type Layout } from '../tensor/layout.js';
+import { checkInit, type InitSpec } from './init.js';
 import { ACTIVATIONS, Activation, type ActivationName } from './layers/activation.js';
 import { Affine } from './layers/affine.js';
 import { BatchNorm, type BatchNormOptions } from './layers/batch-norm.js';
 import { Dropout } from './layers/dropout.js';
 import type { Layer } from './layers/layer.js';
-import { checkInit, type InitSpec } from './init.js';
 
 /** A multilayer perceptron, as plain serialisable data (sent to workers, stored with checkpoints). */
 export interface MlpSpec {
@@ -53,8 +53,10 @@ export function mlp(options: MlpOptions): MlpSpec {
   if (!Array.isArray(sizes) || sizes.length < 2) {
     invalidOption(where, 'sizes', 'an array of at least 2 layer sizes, e.g. [784, 100, 10]', sizes);
   }
-  sizes.forEach((s, i) => checkNumber(where, `sizes[${i}]`, s, { min: 1, integer: true }));
-  if (sizes[sizes.length - 1] < 2) invalidOption(where, 'sizes (last: classes)', 'an integer ≥ 2', sizes.at(-1));
+  for (let i = 0; i < sizes.length; i++)
+    checkNumber(where, `sizes[${i}]`, sizes[i], { min: 1, integer: true });
+  if (sizes[sizes.length - 1] < 2)
+    invalidOption(where, 'sizes (last: classes)', 'an integer ≥ 2', sizes.at(-1));
   const activation = options.activation ?? 'relu';
   if (!ACTIVATIONS.includes(activation)) unknownKind(where, 'activation', activation, ACTIVATIONS);
   const init = checkInit(where, options.init ?? (activation === 'relu' ? 'he' : 'xavier'));
@@ -67,7 +69,10 @@ export function mlp(options: MlpOptions): MlpSpec {
             min: 0,
             max: 1,
           }),
-          eps: checkNumber(where, 'batchNorm.eps', bn === true ? 1e-5 : (bn.eps ?? 1e-5), { min: 0, minOpen: true }),
+          eps: checkNumber(where, 'batchNorm.eps', bn === true ? 1e-5 : (bn.eps ?? 1e-5), {
+            min: 0,
+            minOpen: true,
+          }),
         };
   const dropout = checkNumber(where, 'dropout', options.dropout ?? 0, { min: 0, max: 1, maxOpen: true });
   const weightDecay = checkNumber(where, 'weightDecay', options.weightDecay ?? 0, { min: 0 });
@@ -86,7 +91,8 @@ export function buildLayers(spec: MlpSpec, seed: number): Layer[] {
     if (l === last) break;
     if (spec.batchNorm) layers.push(new BatchNorm(`bn${l}`, units, spec.batchNorm));
     layers.push(new Activation(`act${l}`, spec.activation, units));
-    if (spec.dropout > 0) layers.push(new Dropout(`dropout${l}`, units, spec.dropout, dropoutRng.fork(l).key));
+    if (spec.dropout > 0)
+      layers.push(new Dropout(`dropout${l}`, units, spec.dropout, dropoutRng.fork(l).key));
   }
   return layers;
 }

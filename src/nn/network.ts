@@ -21,6 +21,11 @@ export interface NetworkRegions {
   readonly buffers?: string;
   /** Prefix of this network's scratch regions (input, activations). Default ''. */
   readonly scope?: string;
+  /**
+   * Region (buffers' layout) that training passes write batch-norm statistics to, instead of
+   * updating `buffers` in place; see `commitBatchStats`. Default: update in place.
+   */
+  readonly batchStats?: string;
 }
 
 /** Options of a network instance. */
@@ -42,7 +47,12 @@ export function declareModelState(builder: ArenaBuilder, spec: MlpSpec, regions:
 }
 
 /** Requests one network instance's scratch: input rows, labels, activations, saved values. */
-export function declareNetworkScratch(builder: ArenaBuilder, spec: MlpSpec, capacity: number, scope = ''): void {
+export function declareNetworkScratch(
+  builder: ArenaBuilder,
+  spec: MlpSpec,
+  capacity: number,
+  scope = '',
+): void {
   builder.f32(`${scope}input`, capacity * spec.sizes[0]);
   builder.i32(`${scope}labels`, capacity);
   builder.i32(`${scope}sampleIds`, capacity);
@@ -111,8 +121,13 @@ export class Network {
     const params = entryViews(this.layout, this.params);
     const grads = entryViews(this.layout, this.grads);
     const buffers = entryViews(this.bufferLayout, this.buffers);
+    const batchStats = options.batchStats
+      ? entryViews(this.bufferLayout, arena.f32(options.batchStats))
+      : undefined;
     this.#layers = buildLayers(spec, options.seed ?? 0);
-    for (const layer of this.#layers) layer.bind({ arena, kernels: this.kernels, params, grads, buffers, scope });
+    for (const layer of this.#layers) {
+      layer.bind({ arena, kernels: this.kernels, params, grads, buffers, batchStats, scope });
+    }
     const weightNames = this.layout.entries.filter((e) => e.role === 'weight').map((e) => e.name);
     this.#weights = weightNames.map((name) => params[name]);
     this.#weightGrads = weightNames.map((name) => grads[name]);
@@ -125,7 +140,8 @@ export class Network {
     const views = entryViews(this.layout, this.params);
     this.params.fill(0);
     for (const entry of this.layout.entries) {
-      if (entry.role === 'weight') initWeights(rng.fork(entry.name), views[entry.name], entry.shape[0], this.spec.init);
+      if (entry.role === 'weight')
+        initWeights(rng.fork(entry.name), views[entry.name], entry.shape[0], this.spec.init);
       else if (entry.role === 'scale') views[entry.name].fill(1);
     }
     const buffers = entryViews(this.bufferLayout, this.buffers);

@@ -34,11 +34,14 @@ export interface CosineSchedule {
   readonly min?: number;
 }
 
-/** Linear ramp from 0 to `then`'s first value over `steps` updates, then `then` shifted by `steps`. */
+/**
+ * Linear ramp from 0 to `schedule`'s first value over `steps` updates, then `schedule` shifted by
+ * `steps`. (Not named `then`: an object with a `then` field looks like a promise to linters and tools.)
+ */
 export interface WarmupSchedule {
   readonly kind: 'warmup';
   readonly steps: number;
-  readonly then: ScheduleSpec;
+  readonly schedule: ScheduleSpec;
 }
 
 /** Any schedule; `kind` tells which. */
@@ -90,7 +93,7 @@ export function checkSchedule(spec: unknown, where = 'schedule', path = 'schedul
       break;
     case 'warmup':
       checkNumber(where, field('steps'), s.steps, COUNT);
-      checkSchedule(s.then, where, field('then'));
+      checkSchedule(s.schedule, where, field('schedule'));
       break;
     default:
       unknownKind(where, `${path} kind`, s.kind, SCHEDULE_KINDS);
@@ -123,8 +126,8 @@ export function scheduleValue(spec: ScheduleSpec, count: number): number {
     }
     case 'warmup':
       // Linear from 0 at count 0, so the first update is a no-op, as in optax's linear warm-up.
-      if (count < spec.steps) return (scheduleValue(spec.then, 0) * count) / spec.steps;
-      return scheduleValue(spec.then, count - spec.steps);
+      if (count < spec.steps) return (scheduleValue(spec.schedule, 0) * count) / spec.steps;
+      return scheduleValue(spec.schedule, count - spec.steps);
     default:
       return unknownKind('scheduleValue', 'schedule kind', (spec as { kind: unknown }).kind, SCHEDULE_KINDS);
   }
@@ -159,7 +162,7 @@ export function cosineSchedule(options: Omit<CosineSchedule, 'kind'>): CosineSch
  * A checked linear warm-up in front of another schedule.
  *
  * @example
- * warmupSchedule({ steps: 100, then: cosineSchedule({ init: 1e-3, steps: 900 }) });
+ * warmupSchedule({ steps: 100, schedule: cosineSchedule({ init: 1e-3, steps: 900 }) });
  */
 export function warmupSchedule(options: Omit<WarmupSchedule, 'kind'>): WarmupSchedule {
   return checkSchedule({ kind: 'warmup', ...options }, 'warmupSchedule') as WarmupSchedule;

@@ -11,7 +11,10 @@ import { checkOptimizerCaseFile, runOptimizerCase } from './optimizer-case.js';
 export function referenceFormat(file: unknown, source: string): 'optimizers' | 'mlp-gradients' {
   const cases = (file as { cases?: unknown })?.cases;
   if (!Array.isArray(cases) || cases.length === 0) {
-    throw new GradstreamError('ERR_DATA_FORMAT', `${source}: expected an object with a non-empty "cases" array`);
+    throw new GradstreamError(
+      'ERR_DATA_FORMAT',
+      `${source}: expected an object with a non-empty "cases" array`,
+    );
   }
   const first = cases[0] as Record<string, unknown>;
   if ('optimizer' in first && 'trajectory' in first) return 'optimizers';
@@ -44,9 +47,13 @@ export function checkReferenceFiles(paths: readonly string[], write: (line: stri
     try {
       parsed = JSON.parse(readFileSync(path, 'utf8'));
     } catch (error) {
-      throw new GradstreamError('ERR_DATA_FORMAT', `${path}: cannot read JSON (${(error as Error).message})`, {
-        cause: error,
-      });
+      throw new GradstreamError(
+        'ERR_DATA_FORMAT',
+        `${path}: cannot read JSON (${(error as Error).message})`,
+        {
+          cause: error,
+        },
+      );
     }
     for (const r of checkReference(parsed, path)) {
       count++;

@@ -5,6 +5,7 @@ import { GradstreamError } from '../errors.js';
 import { mlp } from '../nn/mlp.js';
 import { Network } from '../nn/network.js';
 import { entryViews } from '../tensor/layout.js';
+import { OPTIMIZER_TOLERANCE as REFERENCE_TOLERANCE, relativeError } from './optimizer-case.js';
 
 /** One case of the reference format: a small MLP, its inputs, and PyTorch's loss and gradients. */
 export interface MlpCase {
@@ -38,18 +39,6 @@ export interface CaseResult {
   readonly pass: boolean;
 }
 
-/** Tolerance of every reference comparison. */
-export const REFERENCE_TOLERANCE = 1e-4;
-
-/**
- * |actual − expected| / max(|expected|, floor): relative error, read as absolute error below `floor`
- * (so values near zero are held to `tolerance × floor` absolute, 1e-5 with the default floor 0.1).
- */
-export function relativeError(actual: number, expected: number, floor = 0.1): number {
-  if (Number.isNaN(actual)) return Infinity;
-  return Math.abs(actual - expected) / Math.max(Math.abs(expected), floor);
-}
-
 function flat(values: readonly (readonly number[])[] | readonly number[]): number[] {
   return (values as unknown[]).flat(2) as number[];
 }
@@ -67,7 +56,8 @@ export function checkMlpCase(value: unknown, index: number): MlpCase {
     if (!Array.isArray(c[field])) fail(where, `field ${field} must be an array`);
   }
   if (typeof c.loss !== 'number') fail(where, 'field loss must be a number');
-  if (c.activation !== 'relu' && c.activation !== 'sigmoid') fail(where, `activation must be relu or sigmoid`);
+  if (c.activation !== 'relu' && c.activation !== 'sigmoid')
+    fail(where, `activation must be relu or sigmoid`);
   if (c.batchNorm && !(c.gamma && c.beta && c.dgamma && c.dbeta)) {
     fail(where, 'batchNorm cases need gamma, beta, dgamma and dbeta');
   }

@@ -59,7 +59,7 @@ export interface OptimizerCaseResult {
   readonly pass: boolean;
 }
 
-/** "Agree to 1e-4 relative (1e-5 absolute near zero)", as the reference README states. */
+/** "Agree to 1e-4 relative (1e-5 absolute near zero)", as the reference README states; used for every reference file. */
 export const OPTIMIZER_TOLERANCE = 1e-4;
 
 /**

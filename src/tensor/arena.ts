@@ -8,9 +8,9 @@ import { GradstreamError } from '../errors.js';
 export const ARENA_ALIGN_BYTES = 64;
 
 /** Element types a region may hold. */
-export type RegionType = 'f32' | 'i32' | 'u8';
+export type RegionType = 'f32' | 'f64' | 'i32' | 'u8';
 
-const BYTES: Record<RegionType, number> = { f32: 4, i32: 4, u8: 1 };
+const BYTES: Record<RegionType, number> = { f32: 4, f64: 8, i32: 4, u8: 1 };
 
 /** Where one region sits: plain data, so workers can rebuild the same views. */
 export interface RegionDescriptor {
@@ -61,6 +61,11 @@ export class ArenaBuilder {
     return this.#add(name, 'f32', length);
   }
 
+  /** Requests a Float64Array region (losses and norms that must not lose precision). */
+  f64(name: string, length: number): this {
+    return this.#add(name, 'f64', length);
+  }
+
   /** Requests an Int32Array region (counters, barriers for Atomics). */
   i32(name: string, length: number): this {
     return this.#add(name, 'i32', length);
@@ -78,7 +83,10 @@ export class ArenaBuilder {
 
   #add(name: string, type: RegionType, length: number): this {
     if (!Number.isInteger(length) || length < 0) {
-      throw new GradstreamError('ERR_SHAPE_MISMATCH', `arena: region ${name} length must be an integer ≥ 0, got ${length}`);
+      throw new GradstreamError(
+        'ERR_SHAPE_MISMATCH',
+        `arena: region ${name} length must be an integer ≥ 0, got ${length}`,
+      );
     }
     if (this.has(name)) throw new GradstreamError('ERR_SHAPE_MISMATCH', `arena: duplicate region ${name}`);
     this.#requests.push({ name, type, length });
@@ -110,7 +118,7 @@ export class ArenaBuilder {
   }
 }
 
-type View = Float32Array | Int32Array | Uint8Array;
+type View = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 /** Typed views over one buffer, by region name. Views are created once and reused. */
 export class Arena {
@@ -126,9 +134,11 @@ export class Arena {
       const view =
         r.type === 'f32'
           ? new Float32Array(buffer, r.byteOffset, r.length)
-          : r.type === 'i32'
-            ? new Int32Array(buffer, r.byteOffset, r.length)
-            : new Uint8Array(buffer, r.byteOffset, r.length);
+          : r.type === 'f64'
+            ? new Float64Array(buffer, r.byteOffset, r.length)
+            : r.type === 'i32'
+              ? new Int32Array(buffer, r.byteOffset, r.length)
+              : new Uint8Array(buffer, r.byteOffset, r.length);
       this.#views.set(r.name, view);
     }
   }
@@ -146,6 +156,11 @@ export class Arena {
   /** The Float32Array region `name`. */
   f32(name: string): Float32Array {
     return this.#get(name, Float32Array);
+  }
+
+  /** The Float64Array region `name`. */
+  f64(name: string): Float64Array {
+    return this.#get(name, Float64Array);
   }
 
   /** The Int32Array region `name`. */

@@ -45,7 +45,10 @@ export function defineLayout(declarations: readonly EntryDeclaration[]): Layout 
     seen.add(name);
     const length = shape.reduce((a, b) => a * b, 1);
     if (!Number.isInteger(length) || length <= 0) {
-      throw new GradstreamError('ERR_SHAPE_MISMATCH', `layout: ${name} has invalid shape [${shape.join(', ')}]`);
+      throw new GradstreamError(
+        'ERR_SHAPE_MISMATCH',
+        `layout: ${name} has invalid shape [${shape.join(', ')}]`,
+      );
     }
     entries.push({ name, shape: [...shape], role, offset, length });
     offset += Math.ceil(length / LAYOUT_ALIGN) * LAYOUT_ALIGN;

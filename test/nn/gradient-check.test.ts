@@ -67,12 +67,14 @@ function checkLayer(layer: Layer, n: number, train: boolean): void {
 describe('gradient check', () => {
   it('matches finite differences for Affine', () => checkLayer(new Affine('fc', 5, 4), 3, true));
   it('matches finite differences for ReLU', () => checkLayer(new Activation('relu', 'relu', 6), 4, true));
-  it('matches finite differences for Sigmoid', () => checkLayer(new Activation('sig', 'sigmoid', 6), 4, true));
+  it('matches finite differences for Sigmoid', () =>
+    checkLayer(new Activation('sig', 'sigmoid', 6), 4, true));
   it('matches finite differences for BatchNorm in training mode', () =>
     checkLayer(new BatchNorm('bn', 5, { momentum: 0.1, eps: 1e-5 }), 6, true));
   it('matches finite differences for BatchNorm in inference mode', () =>
     checkLayer(new BatchNorm('bn', 5, { momentum: 0.1, eps: 1e-5 }), 6, false));
-  it('matches finite differences for Dropout (fixed mask)', () => checkLayer(new Dropout('do', 8, 0.3, 99), 5, true));
+  it('matches finite differences for Dropout (fixed mask)', () =>
+    checkLayer(new Dropout('do', 8, 0.3, 99), 5, true));
 
   it('matches finite differences for softmax cross-entropy', () => {
     const rng = new Rng(3);

@@ -22,7 +22,11 @@ describe('chain', () => {
 
   it('flattens nested chains', () => {
     const spec = chain(clipByGlobalNorm({ maxNorm: 1 }), adam({ lr: 0.1 }));
-    expect(flattenChain(spec).map((s) => s.kind)).toEqual(['clipByGlobalNorm', 'scaleByAdam', 'scaleByLearningRate']);
+    expect(flattenChain(spec).map((s) => s.kind)).toEqual([
+      'clipByGlobalNorm',
+      'scaleByAdam',
+      'scaleByLearningRate',
+    ]);
   });
 
   describe('#update', () => {
@@ -66,6 +70,8 @@ describe('chain', () => {
   });
 
   it('rejects items that are not specs', () => {
-    expect(() => compile({ kind: 'chain', items: 'adam' })).toThrow('chain: items must be an array of transform specs');
+    expect(() => compile({ kind: 'chain', items: 'adam' })).toThrow(
+      'chain: items must be an array of transform specs',
+    );
   });
 });

@@ -38,11 +38,19 @@ describe('clipByGlobalNorm', () => {
     expect(() => chain(scale(2), clipByGlobalNorm({ maxNorm: 1 }))).toThrow(
       'chain: clipByGlobalNorm index must be 0 (it uses the norm of the raw gradient), got 1',
     );
-    const raw = { kind: 'chain', items: [{ kind: 'scale', factor: 2 }, { kind: 'clipByGlobalNorm', maxNorm: 1 }] };
+    const raw = {
+      kind: 'chain',
+      items: [
+        { kind: 'scale', factor: 2 },
+        { kind: 'clipByGlobalNorm', maxNorm: 1 },
+      ],
+    };
     expect(() => compile(raw)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
   });
 
   it('rejects maxNorm ≤ 0', () => {
-    expect(() => clipByGlobalNorm({ maxNorm: 0 })).toThrow('clipByGlobalNorm: maxNorm must be a number in (0, ∞), got 0');
+    expect(() => clipByGlobalNorm({ maxNorm: 0 })).toThrow(
+      'clipByGlobalNorm: maxNorm must be a number in (0, ∞), got 0',
+    );
   });
 });

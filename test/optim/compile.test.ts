@@ -28,7 +28,9 @@ describe('compile', () => {
   });
 
   it('validates hyperparameters again', () => {
-    expect(() => compile({ kind: 'scaleByAdam', b1: 1.2 })).toThrow('scaleByAdam: b1 must be a number in [0, 1), got 1.2');
+    expect(() => compile({ kind: 'scaleByAdam', b1: 1.2 })).toThrow(
+      'scaleByAdam: b1 must be a number in [0, 1), got 1.2',
+    );
     expect(() => compile({ kind: 'scaleByLearningRate', lr: -1 })).toThrow(GradstreamError);
     expect(() => compile({ kind: 'scaleByLearningRate', lr: { kind: 'linear' } })).toThrow(
       'scaleByLearningRate: unknown lr kind "linear"; allowed: constant, step, exponential, cosine, warmup',

@@ -16,16 +16,25 @@ describe('optimizerFromConfig', () => {
 
   it('lists the names for an unknown optimizer', () => {
     const fn = () => optimizerFromConfig({ name: 'lion', lr: 0.1 });
-    expect(fn).toThrow(`optimizerFromConfig: unknown optimizer "lion"; allowed: ${OPTIMIZER_NAMES.join(', ')}`);
+    expect(fn).toThrow(
+      `optimizerFromConfig: unknown optimizer "lion"; allowed: ${OPTIMIZER_NAMES.join(', ')}`,
+    );
     expect(fn).toThrow(expect.objectContaining({ code: 'ERR_UNKNOWN_KIND' }));
     expect(() => optimizerFromConfig({ name: 'toString', lr: 0.1 })).toThrow('unknown optimizer "toString"');
   });
 
   it('rejects lr ≤ 0 and NaN, naming the optimizer', () => {
-    expect(() => optimizerFromConfig({ name: 'adam', lr: -1 })).toThrow('adam: lr must be a number in (0, ∞), got -1');
-    expect(() => optimizerFromConfig({ name: 'sgd', lr: 0 })).toThrow('sgd: lr must be a number in (0, ∞), got 0');
+    expect(() => optimizerFromConfig({ name: 'adam', lr: -1 })).toThrow(
+      'adam: lr must be a number in (0, ∞), got -1',
+    );
+    expect(() => optimizerFromConfig({ name: 'sgd', lr: 0 })).toThrow(
+      'sgd: lr must be a number in (0, ∞), got 0',
+    );
     expect(() => optimizerFromConfig({ name: 'rmsprop', lr: Number.NaN })).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: 'rmsprop: lr must be a number in (0, ∞), got NaN' }),
+      expect.objectContaining({
+        code: 'ERR_INVALID_OPTION',
+        message: 'rmsprop: lr must be a number in (0, ∞), got NaN',
+      }),
     );
   });
 

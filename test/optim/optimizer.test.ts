@@ -54,7 +54,10 @@ describe('optimizerStep', () => {
       const norm = Math.sqrt(globalNormSquared(g, 0, 2) + globalNormSquared(g, 2, 4));
       expect(norm).toBe(13);
       optimizerStep(t, g.slice(), whole.s, whole.p, { step, gradNorm: norm });
-      for (const [a, b] of [[0, 2], [2, 4]]) {
+      for (const [a, b] of [
+        [0, 2],
+        [2, 4],
+      ]) {
         const shardSlots = { 'trace.v': sharded.s['trace.v'].subarray(a, b) };
         optimizerStep(t, g.slice(a, b), shardSlots, sharded.p.subarray(a, b), { step, gradNorm: norm });
       }
@@ -67,17 +70,18 @@ describe('optimizerStep', () => {
   it('names the buffer whose length differs', () => {
     const t = compile(momentum({ lr: 0.1 }));
     const s = allocateSlots(t, 2);
-    const err = (fn: () => void) => expect(fn).toThrow(expect.objectContaining({ code: 'ERR_SHAPE_MISMATCH' }));
+    const err = (fn: () => void) =>
+      expect(fn).toThrow(expect.objectContaining({ code: 'ERR_SHAPE_MISMATCH' }));
     err(() => optimizerStep(t, f32(1, 2, 3), s, f32(0, 0), { step: 1, gradNorm: 0 }));
     expect(() => optimizerStep(t, f32(1, 2, 3), s, f32(0, 0), { step: 1, gradNorm: 0 })).toThrow(
       'optimizerStep: updates has length 3, expected 2',
     );
-    expect(() => optimizerStep(t, f32(1), { 'trace.v': f32(0) }, f32(0, 0), { step: 1, gradNorm: 0 })).toThrow(
-      'optimizerStep: updates has length 1, expected 2',
-    );
-    expect(() => optimizerStep(t, f32(1, 2), { 'trace.v': f32(0) }, f32(0, 0), { step: 1, gradNorm: 0 })).toThrow(
-      'optimizerStep: slots["trace.v"] has length 1, expected 2',
-    );
+    expect(() =>
+      optimizerStep(t, f32(1), { 'trace.v': f32(0) }, f32(0, 0), { step: 1, gradNorm: 0 }),
+    ).toThrow('optimizerStep: updates has length 1, expected 2');
+    expect(() =>
+      optimizerStep(t, f32(1, 2), { 'trace.v': f32(0) }, f32(0, 0), { step: 1, gradNorm: 0 }),
+    ).toThrow('optimizerStep: slots["trace.v"] has length 1, expected 2');
   });
 
   it('rejects a missing slot and a step below 1', () => {
@@ -146,7 +150,12 @@ describe('createOptimizer', () => {
         grads: f32(0, 0),
         slots: { 'scaleByAdam.mu': f32(0, 0), 'scaleByAdam.nu': f32(0) },
       }),
-    ).toThrow(expect.objectContaining({ code: 'ERR_SHAPE_MISMATCH', message: expect.stringContaining('scaleByAdam.nu') }));
+    ).toThrow(
+      expect.objectContaining({
+        code: 'ERR_SHAPE_MISMATCH',
+        message: expect.stringContaining('scaleByAdam.nu'),
+      }),
+    );
   });
 });
 

@@ -26,25 +26,28 @@ const CASES: ReadonlyArray<OracleConfig & { readonly lr: number }> = [
 const STEPS = 6;
 
 describe('optimizers vs the naive oracle', () => {
-  it.each(CASES.map((c, i) => ({ ...c, label: `${c.name} #${i}` })))('$label agrees on random vectors', (c) => {
-    const rng = new Rng(1234).fork(c.label);
-    const n = 1 + rng.int(40);
-    const { clip, lr, label: _label, ...config } = c;
-    const base = optimizerFromConfig({ ...config, lr });
-    const spec = clip === undefined ? base : chain(clipByGlobalNorm({ maxNorm: clip }), base);
-    const params = rng.fillNormal(new Float32Array(n), 1);
-    const grads = new Float32Array(n);
-    const opt = createOptimizer(spec, { params, grads });
-    const ref = oracle(c);
-    const p = Array.from(params);
-    for (let t = 0; t < STEPS; t++) {
-      const g = Array.from(rng.fillNormal(new Float32Array(n), 1));
-      grads.set(g);
-      opt.step();
-      ref.step(p, g, lr);
-      expectClose(params, p, 1e-5);
-    }
-  });
+  it.each(CASES.map((c, i) => ({ ...c, label: `${c.name} #${i}` })))(
+    '$label agrees on random vectors',
+    (c) => {
+      const rng = new Rng(1234).fork(c.label);
+      const n = 1 + rng.int(40);
+      const { clip, lr, label: _label, ...config } = c;
+      const base = optimizerFromConfig({ ...config, lr });
+      const spec = clip === undefined ? base : chain(clipByGlobalNorm({ maxNorm: clip }), base);
+      const params = rng.fillNormal(new Float32Array(n), 1);
+      const grads = new Float32Array(n);
+      const opt = createOptimizer(spec, { params, grads });
+      const ref = oracle(c);
+      const p = Array.from(params);
+      for (let t = 0; t < STEPS; t++) {
+        const g = Array.from(rng.fillNormal(new Float32Array(n), 1));
+        grads.set(g);
+        opt.step();
+        ref.step(p, g, lr);
+        expectClose(params, p, 1e-5);
+      }
+    },
+  );
 
   it('agrees with a schedule and an lr override', () => {
     const rng = new Rng(99);

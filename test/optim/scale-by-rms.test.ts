@@ -27,6 +27,8 @@ describe('scaleByRms', () => {
   });
 
   it('rejects a decay outside [0, 1)', () => {
-    expect(() => scaleByRms({ decay: -0.1 })).toThrow('scaleByRms: decay must be a number in [0, 1), got -0.1');
+    expect(() => scaleByRms({ decay: -0.1 })).toThrow(
+      'scaleByRms: decay must be a number in [0, 1), got -0.1',
+    );
   });
 });

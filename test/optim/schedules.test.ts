@@ -10,7 +10,17 @@ import {
   warmupSchedule,
 } from '../../src/optim/schedules.js';
 
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/optimizers.torch.json', import.meta.url), 'utf8'));
+interface ScheduledCase {
+  readonly name: string;
+  readonly optimizer: { readonly lr: number };
+  readonly schedule: { name: string; every: number; gamma: number; steps: number; min: number };
+  readonly lr_per_step: readonly number[];
+}
+
+const fixture = JSON.parse(
+  readFileSync(new URL('../fixtures/optimizers.torch.json', import.meta.url), 'utf8'),
+);
+const scheduledCases: ScheduledCase[] = fixture.cases.filter((c: Partial<ScheduledCase>) => c.lr_per_step);
 
 describe('scheduleValue', () => {
   it('holds a constant', () => {
@@ -29,8 +39,13 @@ describe('scheduleValue', () => {
 
   it('decays exponentially, continuously or in stairs', () => {
     // 1·0.5^(3/2) = 0.353553…; staircase: 0.5^floor(1.5) = 0.5
-    expect(scheduleValue(exponentialSchedule({ init: 1, decay: 0.5, every: 2 }), 3)).toBeCloseTo(0.35355339, 8);
-    expect(scheduleValue(exponentialSchedule({ init: 1, decay: 0.5, every: 2, staircase: true }), 3)).toBe(0.5);
+    expect(scheduleValue(exponentialSchedule({ init: 1, decay: 0.5, every: 2 }), 3)).toBeCloseTo(
+      0.35355339,
+      8,
+    );
+    expect(scheduleValue(exponentialSchedule({ init: 1, decay: 0.5, every: 2, staircase: true }), 3)).toBe(
+      0.5,
+    );
     // every defaults to 1: 2·0.9² = 1.62
     expect(scheduleValue(exponentialSchedule({ init: 2, decay: 0.9 }), 2)).toBeCloseTo(1.62, 12);
   });
@@ -45,8 +60,8 @@ describe('scheduleValue', () => {
   });
 
   it('warms up linearly from 0, then runs the shifted schedule', () => {
-    const s = warmupSchedule({ steps: 4, then: stepSchedule({ init: 0.8, every: 2, gamma: 0.5 }) });
-    // counts 0..3: 0.8·count/4 = 0, 0.2, 0.4, 0.6; count 4 → then(0) = 0.8; count 6 → then(2) = 0.4
+    const s = warmupSchedule({ steps: 4, schedule: stepSchedule({ init: 0.8, every: 2, gamma: 0.5 }) });
+    // counts 0..3: 0.8·count/4 = 0, 0.2, 0.4, 0.6; count 4 → schedule(0) = 0.8; count 6 → schedule(2) = 0.4
     [0, 0.2, 0.4, 0.6].forEach((expected, count) => {
       expect(scheduleValue(s, count)).toBeCloseTo(expected, 12);
     });
@@ -54,13 +69,7 @@ describe('scheduleValue', () => {
     expect(scheduleValue(s, 6)).toBe(0.4);
   });
 
-  it.each(
-    fixture.cases.filter((c: { lr_per_step?: number[] }) => c.lr_per_step),
-  )('matches torch lr_per_step for $name', (c: {
-    optimizer: { lr: number };
-    schedule: { name: string; every: number; gamma: number; steps: number; min: number };
-    lr_per_step: number[];
-  }) => {
+  it.each(scheduledCases)('matches torch lr_per_step for $name', (c) => {
     const { lr } = c.optimizer;
     const s = c.schedule;
     const spec: ScheduleSpec =
@@ -78,9 +87,9 @@ describe('checkSchedule', () => {
     expect(() => checkSchedule({ kind: 'step', init: 0.1, every: 10, gamma: -1 }, 'adam', 'lr')).toThrow(
       'adam: lr.gamma must be a number in (0, ∞), got -1',
     );
-    expect(() => checkSchedule({ kind: 'warmup', steps: 5, then: { kind: 'cosine', init: 1, steps: 1.5 } })).toThrow(
-      'schedule: schedule.then.steps must be an integer in [1, ∞), got 1.5',
-    );
+    expect(() =>
+      checkSchedule({ kind: 'warmup', steps: 5, schedule: { kind: 'cosine', init: 1, steps: 1.5 } }),
+    ).toThrow('schedule: schedule.schedule.steps must be an integer in [1, ∞), got 1.5');
     expect(() => checkSchedule({ kind: 'exponential', init: 1, decay: 0.5, staircase: 'yes' })).toThrow(
       'schedule.staircase must be a boolean, got "yes"',
     );

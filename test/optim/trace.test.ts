@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { compile } from '../../src/optim/compile.js';
 import { allocateSlots } from '../../src/optim/optimizer.js';
 import { trace } from '../../src/optim/trace.js';
-import { compile } from '../../src/optim/compile.js';
 import { ctx, expectClose, f32 } from './helpers.js';
 
 describe('trace', () => {

@@ -28,6 +28,8 @@ export class BatchNorm implements Layer {
   #dbeta!: Float32Array;
   #runningMean!: Float32Array;
   #runningVar!: Float32Array;
+  #statsMean: Float32Array | undefined; // deferred mode: where the batch mean goes
+  #statsVar: Float32Array | undefined; // deferred mode: where the unbiased batch variance goes
   #mean!: Float32Array;
   #invStd!: Float32Array;
   #xhat!: Float32Array;
@@ -67,6 +69,8 @@ export class BatchNorm implements Layer {
     this.#dbeta = ctx.grads[`${this.name}.beta`];
     this.#runningMean = ctx.buffers[`${this.name}.runningMean`];
     this.#runningVar = ctx.buffers[`${this.name}.runningVar`];
+    this.#statsMean = ctx.batchStats?.[`${this.name}.runningMean`];
+    this.#statsVar = ctx.batchStats?.[`${this.name}.runningVar`];
     this.#mean = ctx.arena.f32(`${s}.mean`);
     this.#invStd = ctx.arena.f32(`${s}.invStd`);
     this.#xhat = ctx.arena.f32(`${s}.xhat`);
@@ -109,10 +113,17 @@ export class BatchNorm implements Layer {
       }
     }
     const unbias = n > 1 ? n / (n - 1) : 1;
+    const statsMean = this.#statsMean;
+    const statsVar = this.#statsVar;
     for (let j = 0; j < d; j++) {
       const variance = invStd[j] / n;
-      this.#runningMean[j] = (1 - momentum) * this.#runningMean[j] + momentum * mean[j];
-      this.#runningVar[j] = (1 - momentum) * this.#runningVar[j] + momentum * variance * unbias;
+      if (statsMean && statsVar) {
+        statsMean[j] = mean[j];
+        statsVar[j] = variance * unbias;
+      } else {
+        this.#runningMean[j] = (1 - momentum) * this.#runningMean[j] + momentum * mean[j];
+        this.#runningVar[j] = (1 - momentum) * this.#runningVar[j] + momentum * variance * unbias;
+      }
       invStd[j] = 1 / Math.sqrt(variance + eps);
     }
   }
@@ -154,4 +165,12 @@ export class BatchNorm implements Layer {
     }
     return this.#dx;
   }
+}
+
+/**
+ * Folds one micro-batch's statistics (written in deferred mode, same layout as the running buffers)
+ * into the running averages: running ← (1 − momentum)·running + momentum·stats.
+ */
+export function commitBatchStats(running: Float32Array, stats: Float32Array, momentum: number): void {
+  for (let i = 0; i < running.length; i++) running[i] = (1 - momentum) * running[i] + momentum * stats[i];
 }

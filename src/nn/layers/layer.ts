@@ -1,8 +1,8 @@
 // The contract every layer of a network keeps: declare its scratch memory, bind to it, then
 // forward and backward over the first `n` rows of fixed-capacity buffers.
 
-import type { Arena, ArenaBuilder } from '../../tensor/arena.js';
 import type { Kernels } from '../../kernels/kernels.js';
+import type { Arena, ArenaBuilder } from '../../tensor/arena.js';
 import type { EntryDeclaration } from '../../tensor/layout.js';
 
 /** Per-call facts a layer may need besides its input. */
@@ -27,6 +27,11 @@ export interface BindContext {
   readonly grads: Readonly<Record<string, Float32Array>>;
   /** Views of non-trained state (batch-norm running statistics), by name. */
   readonly buffers: Readonly<Record<string, Float32Array>>;
+  /**
+   * When set, training passes write their batch statistics here (same names and layout as `buffers`)
+   * instead of updating `buffers`, so that parallel micro-batches can be folded in a fixed order later.
+   */
+  readonly batchStats?: Readonly<Record<string, Float32Array>> | undefined;
   /** Prefix for this network's scratch region names, so several networks can share an arena. */
   readonly scope: string;
 }

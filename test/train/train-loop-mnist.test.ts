@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/data/mnist.js';
 import { mlp } from '../../src/nn/mlp.js';
 import { adam } from '../../src/optim/alias.js';
-import { fit } from '../../src/train/fit.js';
+import { trainLoop } from '../../src/train/train-loop.js';
 
-describe('fit on MNIST', () => {
+describe('trainLoop on MNIST', () => {
   it('reaches ≥ 95% test accuracy with 784-100-10 and Adam after 2 epochs', () => {
     const { train, test } = loadMnist();
     const losses: number[] = [];
-    const result = fit({
+    const result = trainLoop({
       model: mlp({ sizes: [784, 100, 10], activation: 'relu', init: 'he' }),
       optimizer: adam({ lr: 1e-3 }),
       train,

@@ -13,8 +13,8 @@ import type { TransformSpec } from '../optim/transform.js';
 import { ArenaBuilder } from '../tensor/arena.js';
 import { entryAt } from '../tensor/layout.js';
 
-/** Options of {@link fit}. */
-export interface FitOptions {
+/** Options of {@link trainLoop}. */
+export interface TrainLoopOptions {
   readonly model: MlpSpec;
   readonly optimizer: TransformSpec;
   readonly train: Dataset;
@@ -51,8 +51,8 @@ export interface EpochInfo {
   readonly evaluation?: Evaluation;
 }
 
-/** What {@link fit} returns: the trained network and optimizer, and the per-epoch history. */
-export interface FitResult {
+/** What {@link trainLoop} returns: the trained network and optimizer, and the per-epoch history. */
+export interface TrainLoopResult {
   readonly network: Network;
   readonly optimizer: Optimizer;
   readonly epochs: readonly EpochInfo[];
@@ -65,9 +65,13 @@ function checkFinite(network: Network, loss: number, step: number): void {
   let bad = -1;
   for (let i = 0; i < g.length && bad < 0; i++) if (!Number.isFinite(g[i])) bad = i;
   const where = bad >= 0 ? ` (first non-finite gradient in ${entryAt(network.layout, bad)?.name})` : '';
-  throw new GradstreamError('ERR_NON_FINITE', `step ${step}: loss is ${loss}${where}; lower the learning rate?`, {
-    cause: { step, loss },
-  });
+  throw new GradstreamError(
+    'ERR_NON_FINITE',
+    `step ${step}: loss is ${loss}${where}; lower the learning rate?`,
+    {
+      cause: { step, loss },
+    },
+  );
 }
 
 /**
@@ -75,19 +79,22 @@ function checkFinite(network: Network, loss: number, step: number): void {
  *
  * @example
  * const { train, test } = loadMnist();
- * const result = fit({ model: mlp({ sizes: [784, 100, 10] }), optimizer: adam({ lr: 1e-3 }),
+ * const result = trainLoop({ model: mlp({ sizes: [784, 100, 10] }), optimizer: adam({ lr: 1e-3 }),
  *   train, evaluation: test, epochs: 2, batchSize: 100, seed: 1 });
  * result.epochs.at(-1)?.evaluation?.accuracy; // ≈ 0.97
  */
-export function fit(options: FitOptions): FitResult {
+export function trainLoop(options: TrainLoopOptions): TrainLoopResult {
   const { model, train } = options;
-  const epochs = checkNumber('fit', 'epochs', options.epochs ?? 1, { min: 1, integer: true });
-  const batchSize = checkNumber('fit', 'batchSize', options.batchSize ?? 100, { min: 1, integer: true });
-  const seed = checkNumber('fit', 'seed', options.seed ?? 0, { integer: true });
+  const epochs = checkNumber('trainLoop', 'epochs', options.epochs ?? 1, { min: 1, integer: true });
+  const batchSize = checkNumber('trainLoop', 'batchSize', options.batchSize ?? 100, {
+    min: 1,
+    integer: true,
+  });
+  const seed = checkNumber('trainLoop', 'seed', options.seed ?? 0, { integer: true });
   if (train.features !== model.sizes[0]) {
     throw new GradstreamError(
       'ERR_SHAPE_MISMATCH',
-      `fit: ${train.name} has ${train.features} features, model.sizes[0] is ${model.sizes[0]}`,
+      `trainLoop: ${train.name} has ${train.features} features, model.sizes[0] is ${model.sizes[0]}`,
     );
   }
   const slotNames = optimizerSlotNames(options.optimizer);
@@ -100,7 +107,11 @@ export function fit(options: FitOptions): FitResult {
   const network = new Network(model, arena, { capacity: batchSize, kernels: options.kernels, seed });
   network.initialize(seed);
   const slots = Object.fromEntries(slotNames.map((name) => [name, arena.f32(`opt/${name}`)]));
-  const optimizer = createOptimizer(options.optimizer, { params: network.params, grads: network.grads, slots });
+  const optimizer = createOptimizer(options.optimizer, {
+    params: network.params,
+    grads: network.grads,
+    slots,
+  });
   const perEpoch = batchCount(train.n, batchSize, false);
   const totalSteps = perEpoch * epochs;
   const history: EpochInfo[] = [];
