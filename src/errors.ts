@@ -6,7 +6,9 @@ export type ErrorCode =
   | 'ERR_UNKNOWN_KIND' // a spec names a kind (optimizer, schedule, activation, …) that does not exist
   | 'ERR_SHAPE_MISMATCH' // buffer lengths or shapes disagree
   | 'ERR_DATA_FORMAT' // a data file is malformed (wrong magic, truncated, …)
-  | 'ERR_NON_FINITE'; // NaN or ±Infinity in a loss or gradient
+  | 'ERR_CHECKPOINT' // a checkpoint is corrupt, truncated, missing, or does not match the config
+  | 'ERR_NON_FINITE' // NaN or ±Infinity in a loss or gradient
+  | 'ERR_WORKER'; // a worker task failed or a worker thread died
 
 /** The one error class of the library. `code` is stable; `cause` carries context such as `{ step }`. */
 export class GradstreamError extends Error {

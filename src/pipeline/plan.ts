@@ -19,7 +19,14 @@ export type NonFinitePolicy = 'stop' | 'skip';
 export const NORM_BLOCKS = 64;
 
 /** Indices in the `sync` Int32Array region. */
-export const SYNC = { barrierCount: 0, barrierGeneration: 1, abort: 2, nonFinite: 3, length: 4 } as const;
+export const SYNC = {
+  barrierCount: 0,
+  barrierGeneration: 1,
+  abort: 2,
+  nonFinite: 3,
+  faultFired: 4,
+  length: 5,
+} as const;
 
 /** The plan every thread of a run shares. */
 export interface PipelinePlan {
@@ -98,6 +105,8 @@ export const statsRegion = (r: number, k: number): string => `bnstats/${r}/${k}`
 export const laneScope = (r: number, w: number): string => `lane${r}.${w}/`;
 /** Scratch scope of evaluation lane `w`. */
 export const evalScope = (w: number): string => `eval${w}/`;
+/** Scratch scope of the main thread's own network view. */
+export const MAIN_SCOPE = 'main/';
 /** Region of optimizer slot `name`. */
 export const slotRegion = (name: string): string => `opt/${name}`;
 
@@ -120,6 +129,7 @@ export function declarePipelineMemory(builder: ArenaBuilder, plan: PipelinePlan)
   }
   for (let w = 0; w < plan.lanes; w++)
     declareNetworkScratch(builder, plan.model, plan.microBatchSize, evalScope(w));
+  declareNetworkScratch(builder, plan.model, plan.microBatchSize, MAIN_SCOPE);
   builder.i32('sync', SYNC.length);
   builder.f64('losses', plan.ring * plan.microBatches);
   builder.f64('norms', NORM_BLOCKS);

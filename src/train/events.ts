@@ -31,6 +31,8 @@ export interface StepEvent {
   readonly elapsedMs: number;
   /** True when a non-finite loss or gradient made the step be dropped (policy `skip`). */
   readonly skipped: boolean;
+  /** Global L2 norm of the batch gradient (before clipping). */
+  readonly gradNorm: number;
 }
 
 /** An evaluation in inference mode. */

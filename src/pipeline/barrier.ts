@@ -1,0 +1,67 @@
+// A reusable barrier for worker threads on a shared Int32Array: every lane of a step waits here until
+// all have arrived. Waits are bounded and abortable, so a dead worker cannot hang the others.
+
+import { GradstreamError } from '../errors.js';
+import { SYNC } from './plan.js';
+
+/** How long a lane waits between checks of the abort flag. */
+const POLL_MS = 50;
+
+/**
+ * Blocks until `parties` threads have called it for the current generation. The last to arrive
+ * bumps the generation and wakes the rest. Throws when the main thread raises the abort flag or
+ * `timeoutMs` passes (a lane died or never started).
+ */
+export function barrierWait(sync: Int32Array, parties: number, timeoutMs: number): void {
+  const generation = Atomics.load(sync, SYNC.barrierGeneration);
+  if (Atomics.add(sync, SYNC.barrierCount, 1) === parties - 1) {
+    Atomics.store(sync, SYNC.barrierCount, 0);
+    Atomics.add(sync, SYNC.barrierGeneration, 1);
+    Atomics.notify(sync, SYNC.barrierGeneration);
+    return;
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (Atomics.load(sync, SYNC.barrierGeneration) === generation) {
+    if (Atomics.load(sync, SYNC.abort) !== 0) {
+      throw new GradstreamError('ERR_WORKER', 'barrier: aborted by the main thread (another lane failed)');
+    }
+    if (Date.now() > deadline) {
+      throw new GradstreamError(
+        'ERR_WORKER',
+        `barrier: timed out after ${timeoutMs} ms waiting for ${parties} lanes`,
+      );
+    }
+    Atomics.wait(sync, SYNC.barrierGeneration, generation, POLL_MS);
+  }
+}
+
+/** Main thread: wakes every waiting lane with the abort flag raised. */
+export function abortBarrier(sync: Int32Array): void {
+  Atomics.store(sync, SYNC.abort, 1);
+  Atomics.notify(sync, SYNC.barrierGeneration);
+}
+
+/** Main thread, with no task in flight: clears the barrier and flags for the next step. */
+export function resetSync(sync: Int32Array): void {
+  Atomics.store(sync, SYNC.barrierCount, 0);
+  Atomics.store(sync, SYNC.abort, 0);
+  Atomics.store(sync, SYNC.nonFinite, 0);
+}
+
+/**
+ * Main thread: resolves true once the barrier generation moves past `generation` (all lanes passed
+ * the barrier), without blocking the event loop; resolves false if `gaveUp()` turns true first
+ * (the step's tasks settled without reaching the barrier).
+ */
+export async function barrierPassed(
+  sync: Int32Array,
+  generation: number,
+  gaveUp: () => boolean,
+): Promise<boolean> {
+  while (Atomics.load(sync, SYNC.barrierGeneration) === generation) {
+    if (gaveUp()) return false;
+    const wait = Atomics.waitAsync(sync, SYNC.barrierGeneration, generation, POLL_MS);
+    if (wait.async) await wait.value;
+  }
+  return true;
+}

@@ -1,0 +1,51 @@
+// The seam between the stream stages and the threads: what the operators ask of whoever runs the
+// work. The Piscina pool implements it; tests inject a fake to check the stream logic alone.
+
+import type { Evaluation } from '../nn/evaluate.js';
+import type { StepRows } from './tasks.js';
+
+/** A step as the batch source emits it. */
+export interface StepDescriptor extends StepRows {
+  /** The learning rate the controller set when the step was drawn (undefined: follow the schedule). */
+  readonly lrOverride?: number | undefined;
+  /** True for the last step of its epoch. */
+  readonly endOfEpoch: boolean;
+}
+
+/** Gradients of one step are ready in shared memory: the "gradient batch" event. */
+export interface GradientBatch {
+  readonly step: StepDescriptor;
+  /** Mean loss over the batch's rows. */
+  readonly loss: number;
+  /** Rows in the batch. */
+  readonly samples: number;
+  /** Micro-batch gradient slots that were filled. */
+  readonly slots: number;
+  /** Ring entry holding the gradients (async mode keeps several steps in flight). */
+  readonly ring: number;
+}
+
+/** The optimizer stage's outcome for one step. */
+export interface UpdateResult {
+  readonly step: StepDescriptor;
+  readonly loss: number;
+  readonly samples: number;
+  /** False when the step was dropped for a non-finite loss or gradient (policy `skip`). */
+  readonly applied: boolean;
+  /** Updates applied so far (Adam's t after this step). */
+  readonly updates: number;
+  /** Global L2 norm of the batch gradient. */
+  readonly gradNorm: number;
+}
+
+/** Runs the heavy work of a pipeline. */
+export interface Runner {
+  /** Computes one step's gradients (fans micro-batches out to the lanes). */
+  computeGradients(step: StepDescriptor): Promise<GradientBatch>;
+  /** Reduces the gradient slots and applies the optimizer, sharded over the lanes. */
+  applyUpdate(batch: GradientBatch): Promise<UpdateResult>;
+  /** Loss and accuracy on a named evaluation set, in inference mode. */
+  evaluate(set: string): Promise<Evaluation>;
+  /** Ends in-flight work and releases the threads. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,63 @@
+// The plain data that crosses the thread boundary: what a worker is given once, each task's
+// descriptor, and what tasks return. Tasks carry indices only, never samples or parameters.
+
+import type { ArenaDescriptor } from '../tensor/arena.js';
+import type { PipelinePlan } from './plan.js';
+import type { SharedDataset } from './shared-data.js';
+
+/** Handed to every worker thread once (Piscina `workerData`): the shared memory and the plan. */
+export interface WorkerInit {
+  readonly plan: PipelinePlan;
+  readonly memory: { readonly buffer: SharedArrayBuffer; readonly descriptor: ArenaDescriptor };
+  readonly train: SharedDataset;
+  readonly evalSets: Readonly<Record<string, SharedDataset>>;
+  readonly barrierTimeoutMs: number;
+  /** Test-only fault injection: the lane exits its thread once, at this step. */
+  readonly faults?: { readonly exitAtStep: number; readonly lane: number } | undefined;
+}
+
+/** The rows a step trains on: positions [start, start + count) of epoch `epoch`'s seeded order. */
+export interface StepRows {
+  /** 1-based index of the batch in the run (keys dropout; names the step in events and errors). */
+  readonly step: number;
+  readonly epoch: number;
+  readonly start: number;
+  readonly count: number;
+}
+
+/** Gradients of one lane's micro-batches of a step, into ring entry `ring`. */
+export interface GradientTask extends StepRows {
+  readonly ring: number;
+  readonly lane: number;
+}
+
+/** Reduce, check and update one lane's parameter shard from ring entry `ring`. */
+export interface UpdateTask {
+  /** 1-based number of this update (Adam's t); skipped steps do not count. */
+  readonly t: number;
+  readonly count: number;
+  readonly ring: number;
+  readonly lane: number;
+  readonly lrOverride?: number | undefined;
+}
+
+/** Gradients, a barrier, then the update: one task per lane per step (sync mode). */
+export interface StepTask extends GradientTask {
+  readonly t: number;
+  readonly lrOverride?: number | undefined;
+}
+
+/** Evaluate rows [start, start + count) of a shared evaluation set on lane `lane`. */
+export interface EvalTask {
+  readonly set: string;
+  readonly start: number;
+  readonly count: number;
+  readonly lane: number;
+}
+
+/** Sums an evaluation task returns; the main thread adds them up. */
+export interface EvalSums {
+  readonly lossSum: number;
+  readonly correct: number;
+  readonly n: number;
+}

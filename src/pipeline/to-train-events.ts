@@ -1,0 +1,92 @@
+// Stage 5: metrics. Turns evaluated steps into the run's public events: a step event (loss, lr,
+// throughput), evaluation events, and an epoch event after each epoch's last step.
+
+import { defer, mergeMap, type OperatorFunction } from 'rxjs';
+import { flattenChain } from '../optim/chain.js';
+import { learningRateFor, type ScaleByLearningRateSpec } from '../optim/scale-by-learning-rate.js';
+import type { TransformSpec } from '../optim/transform.js';
+import type { TrainEvent } from '../train/events.js';
+import type { EvaluatedStep } from './evaluate-every.js';
+
+/** Steps over which throughput is averaged. */
+const RATE_WINDOW = 20;
+
+/** Options of {@link toTrainEvents}. */
+export interface TrainEventsOptions {
+  readonly optimizer: TransformSpec;
+  /** Clock in milliseconds (injectable for tests). Default `performance.now`. */
+  readonly now?: () => number;
+}
+
+/** Maps each evaluated step to its events. State (timings, epoch sums) lives in the subscription. */
+export function toTrainEvents(o: TrainEventsOptions): OperatorFunction<EvaluatedStep, TrainEvent> {
+  const scaleItem = flattenChain(o.optimizer).find((s) => s.kind === 'scaleByLearningRate') as
+    | ScaleByLearningRateSpec
+    | undefined;
+  const now = o.now ?? (() => performance.now());
+  return (source) =>
+    defer(() => {
+      const started = now();
+      const times = new Float64Array(RATE_WINDOW + 1);
+      const samples = new Float64Array(RATE_WINDOW + 1);
+      let seen = 0;
+      let epochLoss = 0;
+      let epochSteps = 0;
+      times[0] = started;
+      return source.pipe(
+        mergeMap(({ update, evaluations }) => {
+          const { step } = update;
+          const t = now();
+          seen++;
+          times[seen % times.length] = t;
+          samples[seen % samples.length] = update.samples;
+          const span = Math.min(seen, RATE_WINDOW);
+          let windowSamples = 0;
+          for (let i = 0; i < span; i++) windowSamples += samples[(seen - i) % samples.length];
+          const seconds = (t - times[(seen - span) % times.length]) / 1000;
+          const lrStep = update.applied ? update.updates : update.updates + 1;
+          const events: TrainEvent[] = [
+            {
+              type: 'step',
+              step: step.step,
+              epoch: step.epoch,
+              loss: update.loss,
+              lr: scaleItem ? learningRateFor(scaleItem.lr, lrStep, step.lrOverride) : undefined,
+              samples: update.samples,
+              samplesPerSecond: seconds > 0 ? windowSamples / seconds : 0,
+              elapsedMs: t - started,
+              skipped: !update.applied,
+              gradNorm: update.gradNorm,
+            },
+          ];
+          for (const e of evaluations) {
+            const split = e.set === 'test' ? 'test' : e.set === 'train' ? 'train' : 'validation';
+            events.push({
+              type: 'eval',
+              step: step.step,
+              epoch: step.epoch,
+              split,
+              loss: e.loss,
+              accuracy: e.accuracy,
+              n: e.n,
+            });
+          }
+          if (update.applied) {
+            epochLoss += update.loss;
+            epochSteps++;
+          }
+          if (step.endOfEpoch) {
+            events.push({
+              type: 'epoch',
+              epoch: step.epoch,
+              step: step.step,
+              meanLoss: epochLoss / Math.max(1, epochSteps),
+            });
+            epochLoss = 0;
+            epochSteps = 0;
+          }
+          return events;
+        }),
+      );
+    });
+}

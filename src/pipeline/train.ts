@@ -1,0 +1,235 @@
+// train(config): the stages composed — batch source → gradients → updates → evaluation → events —
+// over a Piscina pool on shared memory, steered by a controller, emitting TrainEvents.
+
+import { availableParallelism } from 'node:os';
+import {
+  BehaviorSubject,
+  concat,
+  defer,
+  distinctUntilChanged,
+  filter,
+  finalize,
+  map,
+  merge,
+  Observable,
+  of,
+  skip,
+  takeUntil,
+  tap,
+} from 'rxjs';
+import type { Dataset } from '../data/dataset.js';
+import { GradstreamError } from '../errors.js';
+import type { MlpSpec } from '../nn/mlp.js';
+import type { Network } from '../nn/network.js';
+import type { TransformSpec } from '../optim/transform.js';
+import type { Arena } from '../tensor/arena.js';
+import type { TrainEvent } from '../train/events.js';
+import { applyUpdates } from './apply-updates.js';
+import { type BatchSchedule, batchSchedule, batchSource } from './batch-source.js';
+import { computeGradients } from './compute-gradients.js';
+import { createController, type RunController } from './controller.js';
+import { evaluateEvery } from './evaluate-every.js';
+import { inStepOrder } from './in-step-order.js';
+import { createPipelineMemory, mainNetwork } from './memory.js';
+import { createPlan, type NonFinitePolicy, type PipelineMode, type PipelinePlan } from './plan.js';
+import { PoolRunner } from './pool-runner.js';
+import { shareDataset } from './shared-data.js';
+import type { WorkerInit } from './tasks.js';
+import { toTrainEvents } from './to-train-events.js';
+
+/** Everything `train` takes. Only `model`, `optimizer` and `train` are required. */
+export interface TrainConfig {
+  readonly model: MlpSpec;
+  readonly optimizer: TransformSpec;
+  readonly train: Dataset;
+  /** Evaluated every `evalEvery` steps and at each epoch's end. */
+  readonly validation?: Dataset;
+  /** Evaluated once, after the last step. */
+  readonly test?: Dataset;
+  /** Default 100. */
+  readonly batchSize?: number;
+  /** Default 1 (give `epochs` or `steps`, not both). */
+  readonly epochs?: number;
+  readonly steps?: number;
+  /** Worker threads (lanes). Default: the machine's available parallelism. */
+  readonly workers?: number;
+  /** Micro-batches per batch, fixed whatever the worker count. Default 4. */
+  readonly microBatches?: number;
+  /** Default `sync`. */
+  readonly mode?: PipelineMode;
+  /** Async mode: how many updates a gradient may lag (default 1). */
+  readonly staleness?: number;
+  /** Default 0. */
+  readonly seed?: number;
+  /** Evaluate the validation set every this many steps (0: only at epoch ends). Default 0. */
+  readonly evalEvery?: number;
+  /** Default `stop`. */
+  readonly nonFinite?: NonFinitePolicy;
+  /** Steers the run; one is created when omitted (see the session's `controller`). */
+  readonly controller?: RunController;
+  /** Names the run in events. Default: a time-based id. */
+  readonly runId?: string;
+  /** Sync mode: steps between the in-memory snapshots that failed steps roll back to. Default 50. */
+  readonly snapshotEvery?: number;
+  /** Test-only fault injection. */
+  readonly faults?: WorkerInit['faults'];
+}
+
+/** A prepared run: the shared memory is allocated and initialised; subscribing to `events$` trains. */
+export interface TrainingSession {
+  readonly runId: string;
+  readonly plan: PipelinePlan;
+  readonly schedule: BatchSchedule;
+  readonly memory: Arena;
+  /** A main-thread view of the shared parameters (read it after the run, or between steps). */
+  readonly network: Network;
+  readonly controller: RunController;
+  /** Cold: each subscription starts the worker pool and trains; unsubscribing stops it. */
+  readonly events$: Observable<TrainEvent>;
+}
+
+/**
+ * Prepares a run: validates the config, allocates shared memory, initialises parameters.
+ *
+ * @example
+ * const session = createTrainingSession({ model, optimizer: adam({ lr: 1e-3 }), train, epochs: 1, workers: 2 });
+ * session.events$.subscribe((e) => e.type === 'step' && console.log(e.step, e.loss));
+ */
+export function createTrainingSession(config: TrainConfig): TrainingSession {
+  const { model, optimizer } = config;
+  if (config.train.features !== model.sizes[0]) {
+    throw new GradstreamError(
+      'ERR_SHAPE_MISMATCH',
+      `train: ${config.train.name} has ${config.train.features} features, model.sizes[0] is ${model.sizes[0]}`,
+    );
+  }
+  const batchSize = config.batchSize ?? 100;
+  const plan = createPlan({
+    model,
+    optimizer,
+    batchSize,
+    workers: config.workers ?? availableParallelism(),
+    microBatches: config.microBatches,
+    mode: config.mode,
+    staleness: config.staleness,
+    seed: config.seed,
+    nonFinite: config.nonFinite,
+  });
+  const schedule = batchSchedule({
+    n: config.train.n,
+    batchSize,
+    epochs: config.epochs,
+    steps: config.steps,
+  });
+  const memory = createPipelineMemory(plan);
+  const controller = config.controller ?? createController();
+  const runId = config.runId ?? `run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const session = { runId, plan, schedule, memory, network: mainNetwork(plan, memory), controller };
+  return { ...session, events$: runEvents(config, session) };
+}
+
+/**
+ * Trains as configured and returns the cold observable of the run's events
+ * (`start`, `step`…, `eval`, `epoch`, `end`). Errors (bad config, a non-finite loss under policy
+ * `stop`, a step that kept failing) arrive on the error channel; the pool is always closed.
+ */
+export function train(config: TrainConfig): Observable<TrainEvent> {
+  return defer(() => createTrainingSession(config).events$);
+}
+
+function runEvents(config: TrainConfig, s: Omit<TrainingSession, 'events$'>): Observable<TrainEvent> {
+  return defer(() => {
+    const { plan, schedule, controller } = s;
+    const evalSets: Record<string, ReturnType<typeof shareDataset>> = {};
+    if (config.validation) evalSets.validation = shareDataset(config.validation);
+    if (config.test) evalSets.test = shareDataset(config.test);
+    const runner = PoolRunner.create({
+      plan,
+      memory: s.memory,
+      train: shareDataset(config.train),
+      evalSets,
+      snapshotEvery: config.snapshotEvery,
+      faults: config.faults,
+    });
+    const started = performance.now();
+    let lastStep = 0;
+    let skipped = 0;
+    const credits = new BehaviorSubject<number>(plan.ring);
+    let owed = 0; // credits held back while paused
+    const stop$ = controller.state$.pipe(filter((c) => c.stopped));
+    const controlSub = controller.state$.pipe(skip(1)).subscribe((c) => {
+      if (!c.paused && owed > 0) {
+        const n = owed;
+        owed = 0;
+        credits.next(n);
+      }
+    });
+    const pauseEvents$ = controller.state$.pipe(
+      map((c) => c.paused),
+      distinctUntilChanged(),
+      skip(1),
+      map((paused): TrainEvent => ({ type: paused ? 'paused' : 'resumed', step: lastStep })),
+    );
+    const lrEvents$ = controller.state$.pipe(
+      map((c) => c.lrOverride),
+      distinctUntilChanged(),
+      skip(1),
+      map((lr): TrainEvent => ({ type: 'lr', step: lastStep, lr })),
+    );
+    const steps$ = batchSource(schedule, credits).pipe(
+      takeUntil(stop$),
+      map((step) => ({ ...step, lrOverride: controller.state.lrOverride })),
+      computeGradients(runner, plan.ring),
+      plan.ring > 1 ? inStepOrder() : (x) => x,
+      applyUpdates(runner),
+      evaluateEvery(runner, {
+        sets: config.validation ? ['validation'] : [],
+        every: config.evalEvery ?? 0,
+        atEpochEnd: true,
+        atEnd: config.test ? ['test'] : [],
+        totalSteps: schedule.totalSteps,
+      }),
+      tap(({ update }) => {
+        lastStep = update.step.step;
+        if (!update.applied) skipped++;
+        if (controller.state.paused) owed++;
+        else credits.next(1);
+      }),
+      toTrainEvents({ optimizer: plan.optimizer }),
+    );
+    const start: TrainEvent = {
+      type: 'start',
+      runId: s.runId,
+      config: { plan, schedule } as unknown as Record<string, unknown>,
+      totalSteps: schedule.totalSteps,
+      stepsPerEpoch: schedule.stepsPerEpoch,
+      paramCount: plan.paramSize,
+      time: Date.now(),
+    };
+    const end = defer(() =>
+      of<TrainEvent>({
+        type: 'end',
+        step: lastStep,
+        reason: lastStep >= schedule.totalSteps ? 'completed' : 'stopped',
+        elapsedMs: performance.now() - started,
+        skippedSteps: skipped,
+      }),
+    );
+    // Control events interleave with the steps; the body ends when the steps do.
+    const body = new Observable<TrainEvent>((subscriber) => {
+      const control = merge(pauseEvents$, lrEvents$).subscribe((e) => subscriber.next(e));
+      const steps = steps$.subscribe(subscriber);
+      return () => {
+        control.unsubscribe();
+        steps.unsubscribe();
+      };
+    });
+    return concat(of(start), body, end).pipe(
+      finalize(() => {
+        controlSub.unsubscribe();
+        credits.complete();
+        void runner.close();
+      }),
+    );
+  });
+}

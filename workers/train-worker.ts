@@ -1,0 +1,54 @@
+// The Piscina worker entry: attaches to the run's shared memory once (from workerData) and exposes
+// the named handlers the pool calls. A test-only hook can make one lane exit its thread mid-run.
+
+import { workerData } from 'node:worker_threads';
+import { SYNC } from '../src/pipeline/plan.js';
+import type {
+  EvalSums,
+  EvalTask,
+  GradientTask,
+  StepTask,
+  UpdateTask,
+  WorkerInit,
+} from '../src/pipeline/tasks.js';
+import * as handlers from './handlers.js';
+import { WorkerState } from './worker-state.js';
+
+let state: WorkerState | undefined;
+
+function current(): WorkerState {
+  state ??= new WorkerState(workerData as WorkerInit);
+  return state;
+}
+
+/** Exits this thread (once per run: the flag lives in shared memory) when a test asked for it. */
+function maybeFail(s: WorkerState, task: { step?: number; lane: number }): void {
+  const fault = s.init.faults;
+  if (fault && task.step === fault.exitAtStep && task.lane === fault.lane) {
+    if (Atomics.compareExchange(s.sync, SYNC.faultFired, 0, 1) === 0) process.exit(1);
+  }
+}
+
+/** Sync mode: one lane's whole step. Returns whether the update was applied. */
+export function step(task: StepTask): boolean {
+  const s = current();
+  maybeFail(s, task);
+  return handlers.step(s, task);
+}
+
+/** Async mode, phase 1: one lane's gradients. */
+export function gradients(task: GradientTask): void {
+  const s = current();
+  maybeFail(s, task);
+  handlers.computeGradients(s, task);
+}
+
+/** Async mode, phase 2: one lane's reduce and update. */
+export function update(task: UpdateTask): boolean {
+  return handlers.update(current(), task);
+}
+
+/** Evaluation of a chunk of an evaluation set. */
+export function evaluate(task: EvalTask): EvalSums {
+  return handlers.evaluate(current(), task);
+}

@@ -1,0 +1,152 @@
+// A worker thread's view of a run: attaches to the shared arena once and builds, lazily, the network
+// instances, epoch orders and shard views its tasks need. Nothing here allocates per step.
+
+import { epochOrder } from '../src/data/batch.js';
+import type { Dataset } from '../src/data/dataset.js';
+import { jsKernels } from '../src/kernels/js/index.js';
+import type { Kernels } from '../src/kernels/kernels.js';
+import { Network } from '../src/nn/network.js';
+import { compile } from '../src/optim/compile.js';
+import type { Slots, Transform } from '../src/optim/transform.js';
+import {
+  evalScope,
+  gradRegion,
+  laneScope,
+  NORM_BLOCKS,
+  type PipelinePlan,
+  slotRegion,
+  statsRegion,
+} from '../src/pipeline/plan.js';
+import { attachDataset } from '../src/pipeline/shared-data.js';
+import type { WorkerInit } from '../src/pipeline/tasks.js';
+import { Arena } from '../src/tensor/arena.js';
+import { shardRanges } from '../src/tensor/layout.js';
+
+/** One lane's slice of the flat vectors, for the update phase. */
+export interface Shard {
+  /** First and one-past-last norm block this lane reduces. */
+  readonly blocks: readonly [number, number];
+  readonly start: number;
+  readonly end: number;
+  /** The reduced gradient (ring entry's micro-batch 0 region), then the update, over the shard. */
+  readonly u: Float32Array;
+  /** Every micro-batch's gradient over the shard (`micro[0]` is `u`). */
+  readonly micro: readonly Float32Array[];
+  /** Every micro-batch's batch-norm statistics (whole buffers vector; lane 0 folds them). */
+  readonly stats: readonly Float32Array[];
+  readonly params: Float32Array;
+  readonly slots: Slots;
+}
+
+/** Everything a worker's handlers read, built from the `WorkerInit` it was given. */
+export class WorkerState {
+  readonly init: WorkerInit;
+  readonly plan: PipelinePlan;
+  readonly arena: Arena;
+  readonly kernels: Kernels;
+  readonly transform: Transform;
+  readonly train: Dataset;
+  readonly sync: Int32Array;
+  readonly losses: Float64Array;
+  readonly norms: Float64Array;
+  /** Batch-norm running statistics (shared; folded by lane 0 in the update phase). */
+  readonly buffers: Float32Array;
+  /** Norm blocks as [start, end) ranges of the flat vector, fixed for the run. */
+  readonly blockRanges: ReadonlyArray<readonly [number, number]>;
+  readonly #networks = new Map<string, Network>();
+  readonly #shards = new Map<string, Shard>();
+  #orderEpoch = -1;
+  readonly #order: Uint32Array;
+
+  constructor(init: WorkerInit, kernels: Kernels = jsKernels) {
+    this.init = init;
+    this.plan = init.plan;
+    this.arena = new Arena(init.memory.buffer, init.memory.descriptor);
+    this.kernels = kernels;
+    this.transform = compile(init.plan.optimizer);
+    this.train = attachDataset(init.train);
+    this.sync = this.arena.i32('sync');
+    this.losses = this.arena.f64('losses');
+    this.norms = this.arena.f64('norms');
+    this.buffers = this.arena.f32('buffers');
+    this.blockRanges = shardRanges(init.plan.paramSize, NORM_BLOCKS);
+    this.#order = new Uint32Array(this.train.n);
+  }
+
+  /** The network lane `w` uses to compute micro-batch `k` of ring entry `r`. */
+  network(r: number, w: number, k: number): Network {
+    const key = `${r}/${w}/${k}`;
+    let net = this.#networks.get(key);
+    if (!net) {
+      net = new Network(this.plan.model, this.arena, {
+        capacity: this.plan.microBatchSize,
+        kernels: this.kernels,
+        seed: this.plan.seed,
+        grads: gradRegion(r, k),
+        batchStats: statsRegion(r, k),
+        scope: laneScope(r, w),
+      });
+      this.#networks.set(key, net);
+    }
+    return net;
+  }
+
+  /** The network evaluation lane `w` uses (inference only; it never writes gradients). */
+  evalNetwork(w: number): Network {
+    const key = `eval/${w}`;
+    let net = this.#networks.get(key);
+    if (!net) {
+      net = new Network(this.plan.model, this.arena, {
+        capacity: this.plan.microBatchSize,
+        kernels: this.kernels,
+        grads: gradRegion(0, 0),
+        scope: evalScope(w),
+      });
+      this.#networks.set(key, net);
+    }
+    return net;
+  }
+
+  /** The seeded sample order of `epoch` (recomputed only when the epoch changes). */
+  order(epoch: number): Uint32Array {
+    if (epoch !== this.#orderEpoch) {
+      epochOrder(this.train.n, this.plan.seed, epoch, this.#order);
+      this.#orderEpoch = epoch;
+    }
+    return this.#order;
+  }
+
+  /** Lane `w`'s contiguous share of the norm blocks and the views over it, for ring entry `r`. */
+  shard(r: number, w: number): Shard {
+    const key = `${r}/${w}`;
+    let shard = this.#shards.get(key);
+    if (!shard) {
+      const lanes = this.plan.lanes;
+      const first = Math.floor((w * NORM_BLOCKS) / lanes);
+      const last = Math.floor(((w + 1) * NORM_BLOCKS) / lanes);
+      const start = first < last ? this.blockRanges[first][0] : 0;
+      const end = first < last ? this.blockRanges[last - 1][1] : 0;
+      const slots: Record<string, Float32Array> = {};
+      for (const name of this.plan.slotNames)
+        slots[name] = this.arena.f32(slotRegion(name)).subarray(start, end);
+      const micro: Float32Array[] = [];
+      const stats: Float32Array[] = [];
+      for (let k = 0; k < this.plan.microBatches; k++) {
+        micro.push(this.arena.f32(gradRegion(r, k)).subarray(start, end));
+        stats.push(this.arena.f32(statsRegion(r, k)));
+      }
+      shard = {
+        blocks: [first, last],
+        start,
+        end,
+        u: micro[0],
+        micro,
+        stats,
+        params: this.arena.f32('params').subarray(start, end),
+        slots,
+      };
+      this.#shards.set(key, shard);
+    }
+    return shard;
+  }
+}
