@@ -1,7 +1,7 @@
 // Stage 4: evaluation. After every `every`-th step (and at the end of each epoch when asked) the
 // named sets are evaluated before the step is passed on, so no update runs during an evaluation.
 
-import { concatMap, from, type OperatorFunction } from 'rxjs';
+import { concat, concatMap, from, map, type Observable, type OperatorFunction, of, toArray } from 'rxjs';
 import type { Evaluation } from '../nn/evaluate.js';
 import type { Runner, UpdateResult } from './runner.js';
 
@@ -29,21 +29,22 @@ export interface EvaluateEveryOptions {
   readonly totalSteps: number;
 }
 
-/** Attaches evaluations to the steps that call for them. */
+/** Attaches evaluations to the steps that call for them (evaluated one set after another). */
 export function evaluateEvery(
   runner: Runner,
   o: EvaluateEveryOptions,
 ): OperatorFunction<UpdateResult, EvaluatedStep> {
-  return concatMap((update) =>
-    from(
-      (async (): Promise<EvaluatedStep> => {
-        const step = update.step.step;
-        const due = (o.every > 0 && step % o.every === 0) || (o.atEpochEnd && update.step.endOfEpoch);
-        const names = [...(due ? o.sets : []), ...(step === o.totalSteps ? (o.atEnd ?? []) : [])];
-        const evaluations: SetEvaluation[] = [];
-        for (const set of names) evaluations.push({ set, ...(await runner.evaluate(set)) });
-        return { update, evaluations };
-      })(),
-    ),
-  );
+  return concatMap((update): Observable<EvaluatedStep> => {
+    const step = update.step.step;
+    const due = (o.every > 0 && step % o.every === 0) || (o.atEpochEnd && update.step.endOfEpoch);
+    const names = [...(due ? o.sets : []), ...(step === o.totalSteps ? (o.atEnd ?? []) : [])];
+    if (names.length === 0) return of({ update, evaluations: [] });
+    const evaluations = names.map((set) =>
+      from(runner.evaluate(set)).pipe(map((e): SetEvaluation => ({ set, ...e }))),
+    );
+    return concat(...evaluations).pipe(
+      toArray(),
+      map((list) => ({ update, evaluations: list })),
+    );
+  });
 }

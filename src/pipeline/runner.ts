@@ -1,6 +1,7 @@
 // The seam between the stream stages and the threads: what the operators ask of whoever runs the
 // work. The Piscina pool implements it; tests inject a fake to check the stream logic alone.
 
+import type { ObservableInput } from 'rxjs';
 import type { Evaluation } from '../nn/evaluate.js';
 import type { StepRows } from './tasks.js';
 
@@ -38,14 +39,17 @@ export interface UpdateResult {
   readonly gradNorm: number;
 }
 
-/** Runs the heavy work of a pipeline. */
+/**
+ * Runs the heavy work of a pipeline. Results are `ObservableInput`s: the pool returns promises,
+ * while tests may return cold observables so that marble tests run in virtual time.
+ */
 export interface Runner {
   /** Computes one step's gradients (fans micro-batches out to the lanes). */
-  computeGradients(step: StepDescriptor): Promise<GradientBatch>;
+  computeGradients(step: StepDescriptor): ObservableInput<GradientBatch>;
   /** Reduces the gradient slots and applies the optimizer, sharded over the lanes. */
-  applyUpdate(batch: GradientBatch): Promise<UpdateResult>;
+  applyUpdate(batch: GradientBatch): ObservableInput<UpdateResult>;
   /** Loss and accuracy on a named evaluation set, in inference mode. */
-  evaluate(set: string): Promise<Evaluation>;
+  evaluate(set: string): ObservableInput<Evaluation>;
   /** Ends in-flight work and releases the threads. */
   close(): Promise<void>;
 }
