@@ -14,6 +14,7 @@ export { jsKernels } from './kernels/js/index.js';
 export type { Kernels, LabelArray } from './kernels/kernels.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
+export * from './pipeline/index.js';
 export { hash32, mix32, Rng, type RngState, uniformAt } from './random/rng.js';
 export {
   Arena,

@@ -1,8 +1,7 @@
 // The README's TypeScript examples run as written (with `gradstream` mapped to this checkout's src/).
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -21,7 +20,9 @@ describe('README', () => {
   });
 
   it.each(blocks.map((code, i) => [i, code] as const))('example %i runs without error', (_i, code) => {
-    const dir = mkdtempSync(join(tmpdir(), 'gradstream-readme-'));
+    // Inside the checkout, so that `rxjs` and the other dependencies resolve as they would for a user.
+    mkdirSync('node_modules/.cache', { recursive: true });
+    const dir = mkdtempSync(resolve('node_modules/.cache/readme-'));
     const file = join(dir, 'example.ts');
     writeFileSync(file, code.replaceAll(`from 'gradstream'`, `from ${JSON.stringify(SRC_INDEX)}`));
     const result = spawnSync(process.execPath, ['--import', 'tsx', file], {

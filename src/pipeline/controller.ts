@@ -14,11 +14,12 @@ export interface ControlState {
 
 /** The surface that dashboards and CLIs use to steer a run. */
 export interface RunController {
+  /** Draws no new step until `resume()`; the step already in flight completes. */
   pause(): void;
   resume(): void;
   /** Ends the run after the step in flight; the run's observable completes with an `end` event. */
   stop(): void;
-  /** Sets the learning rate from the next step on; `undefined` returns to the schedule. */
+  /** Sets the learning rate for steps drawn from now on; `undefined` returns to the schedule. */
   setLearningRate(lr: number | undefined): void;
   readonly state: ControlState;
   /** Emits the current state, then every change. */

@@ -24,7 +24,6 @@ import type { Network } from '../nn/network.js';
 import type { TransformSpec } from '../optim/transform.js';
 import type { Arena } from '../tensor/arena.js';
 import type { TrainEvent } from '../train/events.js';
-import { applyUpdates } from './apply-updates.js';
 import { type BatchSchedule, batchSchedule, batchSource } from './batch-source.js';
 import { computeGradients } from './compute-gradients.js';
 import { createController, type RunController } from './controller.js';
@@ -33,9 +32,10 @@ import { inStepOrder } from './in-step-order.js';
 import { createPipelineMemory, mainNetwork } from './memory.js';
 import { createPlan, type NonFinitePolicy, type PipelineMode, type PipelinePlan } from './plan.js';
 import { PoolRunner } from './pool-runner.js';
-import { shareDataset } from './shared-data.js';
+import { type SharedDataset, shareDataset } from './shared-data.js';
 import type { WorkerInit } from './tasks.js';
 import { toTrainEvents } from './to-train-events.js';
+import { updateParams } from './update-params.js';
 
 /** Everything `train` takes. Only `model`, `optimizer` and `train` are required. */
 export interface TrainConfig {
@@ -86,6 +86,11 @@ export interface TrainingSession {
   readonly controller: RunController;
   /** Cold: each subscription starts the worker pool and trains; unsubscribing stops it. */
   readonly events$: Observable<TrainEvent>;
+  /**
+   * Starts a worker pool on this session's memory, for composing the stages by hand
+   * (`batchSource` → `computeGradients` → `updateParams` → …). Close it when done.
+   */
+  createRunner(): PoolRunner;
 }
 
 /**
@@ -124,7 +129,28 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
   const memory = createPipelineMemory(plan);
   const controller = config.controller ?? createController();
   const runId = config.runId ?? `run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  const session = { runId, plan, schedule, memory, network: mainNetwork(plan, memory), controller };
+  const createRunner = () => {
+    const evalSets: Record<string, SharedDataset> = {};
+    if (config.validation) evalSets.validation = shareDataset(config.validation);
+    if (config.test) evalSets.test = shareDataset(config.test);
+    return PoolRunner.create({
+      plan,
+      memory,
+      train: shareDataset(config.train),
+      evalSets,
+      snapshotEvery: config.snapshotEvery,
+      faults: config.faults,
+    });
+  };
+  const session = {
+    runId,
+    plan,
+    schedule,
+    memory,
+    network: mainNetwork(plan, memory),
+    controller,
+    createRunner,
+  };
   return { ...session, events$: runEvents(config, session) };
 }
 
@@ -140,17 +166,7 @@ export function train(config: TrainConfig): Observable<TrainEvent> {
 function runEvents(config: TrainConfig, s: Omit<TrainingSession, 'events$'>): Observable<TrainEvent> {
   return defer(() => {
     const { plan, schedule, controller } = s;
-    const evalSets: Record<string, ReturnType<typeof shareDataset>> = {};
-    if (config.validation) evalSets.validation = shareDataset(config.validation);
-    if (config.test) evalSets.test = shareDataset(config.test);
-    const runner = PoolRunner.create({
-      plan,
-      memory: s.memory,
-      train: shareDataset(config.train),
-      evalSets,
-      snapshotEvery: config.snapshotEvery,
-      faults: config.faults,
-    });
+    const runner = s.createRunner();
     const started = performance.now();
     let lastStep = 0;
     let skipped = 0;
@@ -181,7 +197,7 @@ function runEvents(config: TrainConfig, s: Omit<TrainingSession, 'events$'>): Ob
       map((step) => ({ ...step, lrOverride: controller.state.lrOverride })),
       computeGradients(runner, plan.ring),
       plan.ring > 1 ? inStepOrder() : (x) => x,
-      applyUpdates(runner),
+      updateParams(runner),
       evaluateEvery(runner, {
         sets: config.validation ? ['validation'] : [],
         every: config.evalEvery ?? 0,

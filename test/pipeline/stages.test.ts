@@ -5,13 +5,13 @@ import { BehaviorSubject, type Observable, of, tap } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sgd } from '../../src/optim/alias.js';
-import { applyUpdates } from '../../src/pipeline/apply-updates.js';
 import { batchSchedule, batchSource, stepAt } from '../../src/pipeline/batch-source.js';
 import { computeGradients } from '../../src/pipeline/compute-gradients.js';
 import { evaluateEvery } from '../../src/pipeline/evaluate-every.js';
 import { inStepOrder } from '../../src/pipeline/in-step-order.js';
 import type { GradientBatch, Runner, StepDescriptor, UpdateResult } from '../../src/pipeline/runner.js';
 import { toTrainEvents } from '../../src/pipeline/to-train-events.js';
+import { updateParams } from '../../src/pipeline/update-params.js';
 import { testScheduler } from '../helpers/marbles.js';
 
 const schedule = batchSchedule({ n: 10, batchSize: 4, epochs: 2 }); // 3 steps per epoch: 4, 4, 2 rows
@@ -119,12 +119,12 @@ describe('pipeline stages', () => {
     });
   });
 
-  describe('applyUpdates', () => {
+  describe('updateParams', () => {
     it('applies one batch at a time, in arrival order', () => {
       scheduler.run(({ cold, expectObservable }) => {
         const runner = fakeRunner(scheduler, () => 1, 3);
         const input = cold('(ab|)', { a: batch(1), b: batch(2) });
-        expectObservable(input.pipe(applyUpdates(runner))).toBe('---a--(b|)', { a: result(1), b: result(2) });
+        expectObservable(input.pipe(updateParams(runner))).toBe('---a--(b|)', { a: result(1), b: result(2) });
       });
     });
   });
@@ -202,7 +202,7 @@ describe('pipeline stages', () => {
         const loop = batchSource(schedule, credits).pipe(
           tap(() => drawn.push(scheduler.now())),
           computeGradients(runner, 1),
-          applyUpdates(runner),
+          updateParams(runner),
           tap(() => credits.next(1)),
         );
         expectObservable(loop).toBe('---a--b--c--d--e--(f|)', {
