@@ -14,6 +14,16 @@ export type { NonFinitePolicy, PipelineMode, PipelinePlan } from './plan.js';
 export { PoolRunner, type PoolRunnerOptions } from './pool-runner.js';
 export type { GradientBatch, Runner, StepDescriptor, UpdateResult } from './runner.js';
 export { type SharedDataset, shareDataset } from './shared-data.js';
+export type { EpochLoss } from './to-train-events.js';
 export { type TrainEventsOptions, toTrainEvents } from './to-train-events.js';
-export { createTrainingSession, type TrainConfig, type TrainingSession, train } from './train.js';
+export {
+  captureResumeState,
+  createTrainingSession,
+  type ResumeState,
+  type SafePoint,
+  type SessionState,
+  type TrainConfig,
+  type TrainingSession,
+  train,
+} from './train.js';
 export { updateParams } from './update-params.js';

@@ -30,6 +30,8 @@ export interface PoolRunnerOptions {
   readonly barrierTimeoutMs?: number;
   /** Test-only: make a lane exit its thread once at a step. */
   readonly faults?: WorkerInit['faults'];
+  /** Updates already applied to the memory's state (resuming from a checkpoint). Default 0. */
+  readonly updates?: number;
 }
 
 interface InFlight {
@@ -63,8 +65,9 @@ export class PoolRunner implements Runner {
     this.#losses = o.memory.f64('losses');
     this.#norms = o.memory.f64('norms');
     this.#evalSets = o.evalSets;
+    this.#updates = o.updates ?? 0;
     this.#snapshot = new StateSnapshot(o.memory, o.plan);
-    this.#snapshot.take(0, 0);
+    this.#snapshot.take(this.#updates, 0);
     this.#snapshotEvery = o.snapshotEvery ?? 50;
     this.#maxAttempts = o.maxAttempts ?? 3;
   }

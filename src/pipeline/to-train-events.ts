@@ -11,11 +11,22 @@ import type { EvaluatedStep } from './evaluate-every.js';
 /** Steps over which throughput is averaged. */
 const RATE_WINDOW = 20;
 
+/** The running sum behind an epoch's mean loss: saved in checkpoints so a resumed epoch reports the same mean. */
+export interface EpochLoss {
+  sum: number;
+  steps: number;
+}
+
 /** Options of {@link toTrainEvents}. */
 export interface TrainEventsOptions {
   readonly optimizer: TransformSpec;
   /** Clock in milliseconds (injectable for tests). Default `performance.now`. */
   readonly now?: () => number;
+  /**
+   * The epoch's running loss sum; pass one to read it between steps (checkpoints) or to start
+   * mid-epoch (resume). It includes a step by the time that step's event is emitted.
+   */
+  readonly epochLoss?: EpochLoss;
 }
 
 /** Maps each evaluated step to its events. State (timings, epoch sums) lives in the subscription. */
@@ -30,8 +41,7 @@ export function toTrainEvents(o: TrainEventsOptions): OperatorFunction<Evaluated
       const times = new Float64Array(RATE_WINDOW + 1);
       const samples = new Float64Array(RATE_WINDOW + 1);
       let seen = 0;
-      let epochLoss = 0;
-      let epochSteps = 0;
+      const epoch = o.epochLoss ?? { sum: 0, steps: 0 };
       times[0] = started;
       return source.pipe(
         mergeMap(({ update, evaluations }) => {
@@ -72,18 +82,18 @@ export function toTrainEvents(o: TrainEventsOptions): OperatorFunction<Evaluated
             });
           }
           if (update.applied) {
-            epochLoss += update.loss;
-            epochSteps++;
+            epoch.sum += update.loss;
+            epoch.steps++;
           }
           if (step.endOfEpoch) {
             events.push({
               type: 'epoch',
               epoch: step.epoch,
               step: step.step,
-              meanLoss: epochLoss / Math.max(1, epochSteps),
+              meanLoss: epoch.sum / Math.max(1, epoch.steps),
             });
-            epochLoss = 0;
-            epochSteps = 0;
+            epoch.sum = 0;
+            epoch.steps = 0;
           }
           return events;
         }),

@@ -30,11 +30,18 @@ import { createController, type RunController } from './controller.js';
 import { evaluateEvery } from './evaluate-every.js';
 import { inStepOrder } from './in-step-order.js';
 import { createPipelineMemory, mainNetwork } from './memory.js';
-import { createPlan, type NonFinitePolicy, type PipelineMode, type PipelinePlan } from './plan.js';
+import {
+  createPlan,
+  type NonFinitePolicy,
+  type PipelineMode,
+  type PipelinePlan,
+  slotRegion,
+} from './plan.js';
 import { PoolRunner } from './pool-runner.js';
+import type { UpdateResult } from './runner.js';
 import { type SharedDataset, shareDataset } from './shared-data.js';
 import type { WorkerInit } from './tasks.js';
-import { toTrainEvents } from './to-train-events.js';
+import { type EpochLoss, toTrainEvents } from './to-train-events.js';
 import { updateParams } from './update-params.js';
 
 /** Everything `train` takes. Only `model`, `optimizer` and `train` are required. */
@@ -73,6 +80,58 @@ export interface TrainConfig {
   readonly snapshotEvery?: number;
   /** Test-only fault injection. */
   readonly faults?: WorkerInit['faults'];
+  /** Continue from a checkpoint's state instead of fresh parameters. */
+  readonly resume?: ResumeState;
+  /**
+   * Called between steps, when no update is in flight and the shared state is consistent: the
+   * place to write a checkpoint. The next step is drawn after it returns.
+   */
+  readonly onSafePoint?: (point: SafePoint, session: SessionState) => void;
+}
+
+/** The state a resumed run starts from (what a checkpoint holds). */
+export interface ResumeState {
+  /** Steps already completed; the run continues with step `step + 1`. */
+  readonly step: number;
+  /** Updates already applied (Adam's t). */
+  readonly updates: number;
+  readonly params: Float32Array;
+  readonly buffers: Float32Array;
+  readonly slots: Readonly<Record<string, Float32Array>>;
+  /** The running loss of the epoch in progress, so its epoch event reports the same mean. */
+  readonly epochLoss?: EpochLoss;
+}
+
+/** Where a run stands between two steps. */
+export interface SafePoint {
+  /** Steps completed. */
+  readonly step: number;
+  readonly updates: number;
+  /** The epoch of the next step, and how many of its samples were already consumed. */
+  readonly epoch: number;
+  readonly position: number;
+  readonly epochLoss: Readonly<EpochLoss>;
+  /** True after the run's last step. */
+  readonly last: boolean;
+}
+
+/** A session without its events: what `onSafePoint` may read. */
+export type SessionState = Omit<TrainingSession, 'events$'>;
+
+/**
+ * Copies the resumable state out of shared memory at a safe point (for a checkpoint, or to resume in
+ * the same process).
+ */
+export function captureResumeState(session: SessionState, point: SafePoint): ResumeState {
+  const m = session.memory;
+  return {
+    step: point.step,
+    updates: point.updates,
+    params: m.f32('params').slice(),
+    buffers: m.f32('buffers').slice(),
+    slots: Object.fromEntries(session.plan.slotNames.map((name) => [name, m.f32(slotRegion(name)).slice()])),
+    epochLoss: { ...point.epochLoss },
+  };
 }
 
 /** A prepared run: the shared memory is allocated and initialised; subscribing to `events$` trains. */
@@ -127,6 +186,7 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
     steps: config.steps,
   });
   const memory = createPipelineMemory(plan);
+  if (config.resume) loadResumeState(memory, plan, config.resume);
   const controller = config.controller ?? createController();
   const runId = config.runId ?? `run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   const createRunner = () => {
@@ -140,6 +200,7 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
       evalSets,
       snapshotEvery: config.snapshotEvery,
       faults: config.faults,
+      updates: config.resume?.updates,
     });
   };
   const session = {
@@ -163,13 +224,32 @@ export function train(config: TrainConfig): Observable<TrainEvent> {
   return defer(() => createTrainingSession(config).events$);
 }
 
-function runEvents(config: TrainConfig, s: Omit<TrainingSession, 'events$'>): Observable<TrainEvent> {
+/** Copies a checkpoint's state into fresh shared memory, checking every length. */
+function loadResumeState(memory: Arena, plan: PipelinePlan, resume: ResumeState): void {
+  const copy = (region: string, values: Float32Array | undefined, label: string) => {
+    const target = memory.f32(region);
+    if (!values || values.length !== target.length) {
+      throw new GradstreamError(
+        'ERR_SHAPE_MISMATCH',
+        `resume: ${label} has length ${values?.length ?? 'none'}, the model needs ${target.length}`,
+      );
+    }
+    target.set(values);
+  };
+  copy('params', resume.params, 'params');
+  copy('buffers', resume.buffers, 'buffers');
+  for (const name of plan.slotNames) copy(slotRegion(name), resume.slots[name], `optimizer slot ${name}`);
+}
+
+function runEvents(config: TrainConfig, s: SessionState): Observable<TrainEvent> {
   return defer(() => {
     const { plan, schedule, controller } = s;
     const runner = s.createRunner();
     const started = performance.now();
-    let lastStep = 0;
+    let lastStep = config.resume?.step ?? 0;
+    let lastUpdate: UpdateResult | undefined;
     let skipped = 0;
+    const epochLoss: EpochLoss = { ...(config.resume?.epochLoss ?? { sum: 0, steps: 0 }) };
     const credits = new BehaviorSubject<number>(plan.ring);
     let owed = 0; // credits held back while paused
     const stop$ = controller.state$.pipe(filter((c) => c.stopped));
@@ -192,7 +272,7 @@ function runEvents(config: TrainConfig, s: Omit<TrainingSession, 'events$'>): Ob
       skip(1),
       map((lr): TrainEvent => ({ type: 'lr', step: lastStep, lr })),
     );
-    const steps$ = batchSource(schedule, credits).pipe(
+    const steps$ = batchSource(schedule, credits, lastStep + 1).pipe(
       takeUntil(stop$),
       map((step) => ({ ...step, lrOverride: controller.state.lrOverride })),
       computeGradients(runner, plan.ring),
@@ -206,12 +286,29 @@ function runEvents(config: TrainConfig, s: Omit<TrainingSession, 'events$'>): Ob
         totalSteps: schedule.totalSteps,
       }),
       tap(({ update }) => {
-        lastStep = update.step.step;
-        if (!update.applied) skipped++;
+        lastUpdate = update;
+      }),
+      toTrainEvents({ optimizer: plan.optimizer, epochLoss }),
+      tap((event) => {
+        if (event.type !== 'step' || !lastUpdate) return;
+        // The step's update and evaluations are done and nothing else is in flight: a safe point.
+        const { step, updates, applied } = lastUpdate;
+        lastStep = step.step;
+        if (!applied) skipped++;
+        config.onSafePoint?.(
+          {
+            step: step.step,
+            updates,
+            epoch: step.endOfEpoch ? step.epoch + 1 : step.epoch,
+            position: step.endOfEpoch ? 0 : step.start + step.count,
+            epochLoss,
+            last: step.step === schedule.totalSteps,
+          },
+          s,
+        );
         if (controller.state.paused) owed++;
         else credits.next(1);
       }),
-      toTrainEvents({ optimizer: plan.optimizer }),
     );
     const start: TrainEvent = {
       type: 'start',

@@ -1,0 +1,194 @@
+// `gradstream runs list | show RUN | export RUN --csv | rm RUN`: the run store from the command line.
+// An unknown run is a GradstreamError, which the CLI's entry point turns into exit code 2.
+
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULTS } from '../config/schema.js';
+import { GradstreamError } from '../errors.js';
+import { DB_FILE } from '../store/database.js';
+import { type RunRecord, type RunStatus, unknownRun } from '../store/run-record.js';
+import { RunStore } from '../store/run-store.js';
+import { formatDuration, formatNumber, formatTable, formatTime } from './table.js';
+
+const STATUSES: readonly RunStatus[] = ['running', 'completed', 'stopped', 'failed'];
+
+function storeOption(): Option {
+  return new Option('--store <dir>', 'run store folder').default(DEFAULTS.store.dir);
+}
+
+/** Opens the store, or returns undefined when the folder holds none (nothing is created). */
+function openStore(dir: string, readonly: boolean): RunStore | undefined {
+  if (!existsSync(join(resolve(dir), DB_FILE))) return undefined;
+  return RunStore.open({ dir, readonly });
+}
+
+function withRun<T>(
+  dir: string,
+  ref: string,
+  readonly: boolean,
+  use: (store: RunStore, run: RunRecord) => T,
+): T {
+  const store = openStore(dir, readonly);
+  if (!store)
+    throw new GradstreamError('ERR_INVALID_OPTION', `unknown run "${ref}": no run store in ${resolve(dir)}`);
+  try {
+    const run = store.findRun(ref);
+    if (!run) throw unknownRun(ref);
+    return use(store, run);
+  } finally {
+    store.close();
+  }
+}
+
+const duration = (run: RunRecord) => formatDuration((run.endedAt ?? run.updatedAt) - run.createdAt);
+
+function listRuns(o: { store: string; status?: RunStatus; limit?: number; json?: boolean }): void {
+  const store = openStore(o.store, true);
+  const runs = store?.listRuns({ status: o.status, limit: o.limit }) ?? [];
+  store?.close();
+  if (o.json) return void process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+  if (runs.length === 0) return void process.stdout.write(`no runs in ${resolve(o.store)}\n`);
+  const rows = runs.map((r) => {
+    const m = r.finalMetrics ?? {};
+    const accuracy = m['validation.accuracy'];
+    return [
+      r.id,
+      r.name ?? '',
+      r.status,
+      formatNumber(m.steps),
+      formatNumber(m.loss),
+      typeof accuracy === 'number' ? `${(100 * accuracy).toFixed(2)}%` : '—',
+      formatTime(r.createdAt),
+      duration(r),
+    ];
+  });
+  const headers = ['ID', 'NAME', 'STATUS', 'STEPS', 'LOSS', 'VAL ACC', 'CREATED', 'DURATION'];
+  const align = ['left', 'left', 'left', 'right', 'right', 'right', 'left', 'right'] as const;
+  process.stdout.write(`${formatTable(headers, rows, align)}\n`);
+}
+
+function showRun(ref: string, o: { store: string; json?: boolean }): void {
+  withRun(o.store, ref, true, (store, run) => {
+    const summary = store.metricSummary(run.id);
+    if (o.json)
+      return void process.stdout.write(`${JSON.stringify({ ...run, metrics: summary }, null, 2)}\n`);
+    const fields: [string, string][] = [
+      ['run', run.id],
+      ['name', run.name ?? '—'],
+      ['status', run.status + (run.error ? ` (${run.error})` : '')],
+      ['created', formatTime(run.createdAt)],
+      ['ended', formatTime(run.endedAt)],
+      ['duration', duration(run)],
+      ['files', store.runDir(run.id)],
+    ];
+    const out = [formatTable(['FIELD', 'VALUE'], fields).split('\n').slice(1).join('\n'), ''];
+    const final = Object.entries(run.finalMetrics ?? {});
+    if (final.length > 0) {
+      out.push(
+        'final metrics',
+        formatTable(
+          ['NAME', 'VALUE'],
+          final.map(([k, v]) => [k, formatNumber(v)]),
+          ['left', 'right'],
+        ),
+        '',
+      );
+    }
+    const metricRows = summary.map((s) => [
+      s.name,
+      String(s.count),
+      `${s.firstStep}–${s.lastStep}`,
+      formatNumber(s.last),
+      formatNumber(s.min),
+      formatNumber(s.max),
+    ]);
+    out.push(
+      'metrics',
+      metricRows.length === 0
+        ? '(none recorded)'
+        : formatTable(['NAME', 'POINTS', 'STEPS', 'LAST', 'MIN', 'MAX'], metricRows, [
+            'left',
+            'right',
+            'right',
+            'right',
+            'right',
+            'right',
+          ]),
+      '',
+    );
+    out.push('config', JSON.stringify(run.config, null, 2));
+    process.stdout.write(`${out.join('\n')}\n`);
+  });
+}
+
+function exportRun(ref: string, o: { store: string; csv: boolean; out?: string }): void {
+  withRun(o.store, ref, true, (store, run) => {
+    const csv = store.exportCsv(run.id);
+    if (o.out === undefined) process.stdout.write(csv);
+    else {
+      writeFileSync(o.out, csv);
+      process.stderr.write(
+        `wrote ${csv.split('\n').length - 2} metric points of run ${run.id} to ${resolve(o.out)}\n`,
+      );
+    }
+  });
+}
+
+function removeRuns(refs: readonly string[], o: { store: string; keepFiles?: boolean }): void {
+  for (const ref of refs) {
+    withRun(o.store, ref, false, (store, run) => {
+      store.deleteRun(run.id);
+      if (!o.keepFiles) rmSync(store.runDir(run.id), { recursive: true, force: true });
+      process.stdout.write(`removed run ${run.id}${o.keepFiles ? '' : ` and ${store.runDir(run.id)}`}\n`);
+    });
+  }
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be an integer ≥ 1');
+  return n;
+}
+
+/**
+ * Adds `runs` and its subcommands to `program`. A RUN argument is a run id, a unique id prefix or
+ * a unique run name.
+ *
+ * @example
+ * registerRunsCommands(program); // in src/cli/main.ts, before parseAsync
+ */
+export function registerRunsCommands(program: Command): Command {
+  const runs = program.command('runs').description('list, inspect, export and delete stored runs');
+  runs
+    .command('list')
+    .description('list the stored runs, newest first')
+    .addOption(storeOption())
+    .addOption(new Option('--status <status>', 'only runs with this status').choices(STATUSES))
+    .option('--limit <n>', 'at most n runs', positiveInt)
+    .option('--json', 'print JSON instead of a table')
+    .action(listRuns);
+  runs
+    .command('show')
+    .description('show one run: status, times, final metrics, metric summary and config')
+    .argument('<run>', 'run id, unique id prefix, or unique name')
+    .addOption(storeOption())
+    .option('--json', 'print JSON instead of text')
+    .action(showRun);
+  runs
+    .command('export')
+    .description('export a run’s metrics as CSV (long format: step,name,value)')
+    .argument('<run>', 'run id, unique id prefix, or unique name')
+    .addOption(storeOption())
+    .requiredOption('--csv', 'CSV format (the only one)')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(exportRun);
+  runs
+    .command('rm')
+    .description('delete runs, their metrics and their checkpoint folders')
+    .argument('<runs...>', 'run ids, unique id prefixes, or unique names')
+    .addOption(storeOption())
+    .option('--keep-files', 'keep the runs’ folders (checkpoints)')
+    .action(removeRuns);
+  return runs;
+}

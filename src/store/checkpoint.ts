@@ -1,0 +1,187 @@
+// Checkpoint files: written atomically (temp file, fsync, rename, fsync the folder) so a crash at any
+// moment leaves the previous checkpoint intact; the newest K kept; the newest good one found on resume.
+
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+import { checkNumber, GradstreamError } from '../errors.js';
+import { type Checkpoint, checkpointError, decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.js';
+
+/** Checkpoint file names: `ckpt-<step, 10 digits>.gsc`, so names sort by step. */
+const NAME = /^ckpt-(\d{10})\.gsc$/;
+/** Temp files: `.ckpt-….gsc.tmp-<pid>-<random>`; the pid lets a later writer clean up after a dead one. */
+const TEMP = /^\.ckpt-\d{10}\.gsc\.tmp-(\d+)-[0-9a-f]+$/;
+
+/** The checkpoint folder of a run in a store folder. */
+export function checkpointDir(storeDir: string, runId: string): string {
+  return join(resolve(storeDir), runId, 'checkpoints');
+}
+
+/** The file name of the checkpoint at `step`. */
+export function checkpointName(step: number): string {
+  return `ckpt-${String(step).padStart(10, '0')}.gsc`;
+}
+
+function fsyncDir(dir: string): void {
+  // Makes the rename itself durable. Some platforms cannot open or fsync a folder; nothing to do there.
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // ignored: see above
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Writes `chunks` to `path` atomically: a reader sees the old file or the whole new one, never a part. */
+export function writeFileAtomic(path: string, chunks: readonly Uint8Array[]): void {
+  const dir = resolve(path, '..');
+  const temp = join(
+    dir,
+    `.${path.slice(dir.length + 1)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
+  const fd = openSync(temp, 'wx', 0o644);
+  try {
+    for (const chunk of chunks) {
+      for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done);
+    }
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  closeSync(fd);
+  renameSync(temp, path);
+  fsyncDir(dir);
+}
+
+/** The checkpoints in `dir`, oldest first (none when the folder does not exist). */
+export function listCheckpoints(dir: string): { readonly path: string; readonly step: number }[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => NAME.exec(name))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ path: join(resolve(dir), m[0]), step: Number(m[1]) }))
+    .sort((a, b) => a.step - b.step);
+}
+
+/** Deletes all but the newest `keep` checkpoints, and temp files of writers that died. Returns what went. */
+export function pruneCheckpoints(dir: string, keep: number): string[] {
+  checkNumber('pruneCheckpoints', 'keep', keep, { min: 1, integer: true });
+  const removed = listCheckpoints(dir)
+    .slice(0, -keep)
+    .map((c) => c.path);
+  for (const name of readdirSync(dir)) {
+    const m = TEMP.exec(name);
+    if (m && Number(m[1]) !== process.pid && !isAlive(Number(m[1]))) removed.push(join(resolve(dir), name));
+  }
+  for (const path of removed) rmSync(path, { force: true });
+  return removed;
+}
+
+/**
+ * Saves `checkpoint` as `<dir>/ckpt-<step>.gsc` atomically, then keeps the newest `keep` (default 3).
+ * Synchronous on purpose: a SIGINT handler can save and exit without racing the event loop.
+ *
+ * @returns the checkpoint's path.
+ */
+export function saveCheckpoint(
+  dir: string,
+  checkpoint: Checkpoint,
+  options: { readonly keep?: number } = {},
+): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(resolve(dir), checkpointName(checkpoint.step));
+  writeFileAtomic(path, encodeCheckpoint(checkpoint));
+  pruneCheckpoints(dir, options.keep ?? 3);
+  return path;
+}
+
+/**
+ * Reads and verifies a checkpoint file.
+ *
+ * @throws GradstreamError `ERR_CHECKPOINT` naming the file and the problem (missing, bad magic or
+ *   version, truncated, checksum mismatch, malformed header).
+ */
+export function loadCheckpoint(path: string): Checkpoint {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw checkpointError(path, `cannot read (${(error as NodeJS.ErrnoException).code ?? error})`);
+  }
+  return decodeCheckpoint(bytes, path);
+}
+
+/** A checkpoint found by {@link latestCheckpoint}, with the newer ones that were unreadable. */
+export interface FoundCheckpoint {
+  readonly path: string;
+  readonly checkpoint: Checkpoint;
+  /** Newer checkpoints skipped because they failed verification (only with `fallback`). */
+  readonly skipped: readonly { readonly path: string; readonly error: GradstreamError }[];
+}
+
+/**
+ * The newest checkpoint in `dir` that verifies, or undefined when there is none at all. A corrupt
+ * newest checkpoint is an error unless `fallback` is set; then older ones are tried in turn.
+ *
+ * @throws GradstreamError `ERR_CHECKPOINT` when the newest is corrupt (without `fallback`), or every
+ *   checkpoint is (with it).
+ */
+export function latestCheckpoint(
+  dir: string,
+  options: { readonly fallback?: boolean } = {},
+): FoundCheckpoint | undefined {
+  const all = listCheckpoints(dir).reverse();
+  if (all.length === 0) return undefined;
+  const skipped: { path: string; error: GradstreamError }[] = [];
+  for (const { path } of all) {
+    try {
+      return { path, checkpoint: loadCheckpoint(path), skipped };
+    } catch (error) {
+      if (!(error instanceof GradstreamError)) throw error;
+      if (!options.fallback) {
+        const hint =
+          all.length > 1
+            ? `; ${all.length - 1} older checkpoint(s) exist: resume with fallback to use one`
+            : '';
+        throw new GradstreamError(error.code, `${error.message}${hint}`, { cause: error.cause });
+      }
+      skipped.push({ path, error });
+    }
+  }
+  throw new GradstreamError(
+    'ERR_CHECKPOINT',
+    `no readable checkpoint in ${resolve(dir)}:\n${skipped.map((s) => s.error.message).join('\n')}`,
+    {
+      cause: { dir, problems: skipped.map((s) => s.error.message) },
+    },
+  );
+}

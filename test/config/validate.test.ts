@@ -1,0 +1,147 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../src/config/schema.js';
+import { parseConfig, validateConfig } from '../../src/config/validate.js';
+import { OPTIMIZER_NAMES } from '../../src/optim/from-config.js';
+
+function problems(input: unknown): readonly string[] {
+  const result = validateConfig(input);
+  if (result.ok) throw new Error(`expected problems, got a valid config for ${JSON.stringify(input)}`);
+  return result.problems;
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'gradstream-config-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('validateConfig', () => {
+  it('fills every default, hidden sizes and the activation-dependent init', () => {
+    const result = validateConfig({});
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const c = result.config;
+    expect(c.model).toEqual({ ...DEFAULTS.model, hidden: [100, 100], init: 'he' });
+    expect(c.optimizer).toEqual({ name: 'adam', lr: 0.001 });
+    expect(c.batchSize).toBe(DEFAULTS.batchSize);
+    expect(c.checkpoint).toEqual(DEFAULTS.checkpoint);
+    expect(c.dashboard).toEqual(DEFAULTS.dashboard);
+    expect(c.store).toEqual({ dir: 'runs' });
+    expect(c.steps).toBeUndefined();
+    const sigmoid = validateConfig({ model: { activation: 'sigmoid' } });
+    expect(sigmoid.ok && sigmoid.config.model.init).toBe('xavier');
+    const sized = validateConfig({ model: { sizes: [784, 10] } });
+    expect(sized.ok && sized.config.model.hidden).toBeUndefined();
+  });
+
+  it.each([
+    [{ optimizer: { lr: -1 } }, 'optimizer.lr: must be > 0, got -1'],
+    [{ batchSize: 0 }, 'batchSize: must be an integer ≥ 1, got 0'],
+    [{ batchSize: 2.5 }, 'batchSize: must be an integer ≥ 1, got 2.5'],
+    [{ optimizer: { name: 'foo' } }, `optimizer.name: unknown "foo"; allowed: ${OPTIMIZER_NAMES.join(', ')}`],
+    [{ model: { foo: 1 } }, 'model.foo: unknown field'],
+    [{ bogus: true }, 'bogus: unknown field'],
+    [{ data: { images: '/x/y', labels: '/x/z' } }, 'data.images: file not found: /x/y'],
+    [{ mode: 'fast' }, 'mode: unknown "fast"; allowed: sync, async'],
+    [{ workers: 65 }, 'workers: must be an integer in [1, 64], got 65'],
+    [{ model: { dropout: 1 } }, 'model.dropout: must be in [0, 1), got 1'],
+    [
+      { model: { init: 'zeros' } },
+      'model.init: must be "he", "xavier" or { "std": number > 0 }, got "zeros"',
+    ],
+    [
+      { model: { init: { std: 0 } } },
+      'model.init: must be "he", "xavier" or { "std": number > 0 }, got {"std":0}',
+    ],
+    [{ model: { batchNorm: { momentum: 2 } } }, 'model.batchNorm.momentum: must be in [0, 1], got 2'],
+    [
+      { model: { batchNorm: 'yes' } },
+      'model.batchNorm: must be true, false or { "momentum": number, "eps": number }, got "yes"',
+    ],
+    [{ model: { hidden: [100, 0] } }, 'model.hidden: must be an array of integers ≥ 1, got [100,0]'],
+    [{ model: 5 }, 'model: must be an object, got 5'],
+    [7, 'config: must be an object, got 7'],
+    [{ dashboard: { port: 70000 } }, 'dashboard.port: must be an integer in [0, 65535], got 70000'],
+    [{ seed: 1.5 }, 'seed: must be an integer, got 1.5'],
+    [{ microBatches: 200 }, 'microBatches: must be ≤ batchSize (100), got 200'],
+    [
+      { model: { sizes: [784, 10], hidden: [5] } },
+      'model.hidden: give model.sizes or model.hidden, not both',
+    ],
+    [{ data: { images: '/x/y' } }, 'data.labels: required with data.images'],
+    [{ data: { testLabels: '/x/y' } }, 'data.testImages: required with data.testLabels'],
+    [{ name: '' }, 'name: must be a non-empty string, got ""'],
+  ])('reports %j as one line', (input, line) => {
+    expect(problems(input)).toContain(line);
+  });
+
+  it('reports every problem at once, each on its own line', () => {
+    const list = problems({
+      optimizer: { name: 'foo', lr: -1 },
+      batchSize: 0,
+      model: { foo: 1 },
+      data: { images: join(tmp, 'missing'), labels: join(tmp, 'missing-too') },
+    });
+    expect(list).toEqual([
+      'model.foo: unknown field',
+      `optimizer.name: unknown "foo"; allowed: ${OPTIMIZER_NAMES.join(', ')}`,
+      'optimizer.lr: must be > 0, got -1',
+      'batchSize: must be an integer ≥ 1, got 0',
+      `data.images: file not found: ${join(tmp, 'missing')}`,
+      `data.labels: file not found: ${join(tmp, 'missing-too')}`,
+    ]);
+    for (const line of list) expect(line).not.toContain('\n');
+  });
+
+  it('refuses hyperparameters the chosen optimizer does not take (through optimizerFromConfig)', () => {
+    expect(problems({ optimizer: { name: 'adam', momentum: 0.9 } })).toEqual([
+      'optimizer.momentum: must be absent (adam takes lr, beta1, beta2, eps), got 0.9',
+    ]);
+  });
+
+  it('checks schedules with checkSchedule, starting them at optimizer.lr', () => {
+    expect(problems({ optimizer: { schedule: { kind: 'step', every: 0, gamma: 0.5 } } })).toEqual([
+      'optimizer.schedule.every: must be an integer in [1, ∞), got 0',
+    ]);
+    expect(problems({ optimizer: { schedule: { kind: 'cyclic' } } })).toEqual([
+      'optimizer.schedule.kind: unknown "cyclic"; allowed: constant, step, exponential, cosine, warmup',
+    ]);
+    expect(problems({ optimizer: { schedule: { kind: 'cosine', steps: 10, init: 1 } } })).toEqual([
+      'optimizer.schedule.init: unknown field (a schedule starts at optimizer.lr)',
+    ]);
+    expect(
+      problems({
+        optimizer: { schedule: { kind: 'warmup', steps: 5, schedule: { kind: 'cosine', steps: -1 } } },
+      }),
+    ).toEqual(['optimizer.schedule.schedule.steps: must be an integer in [1, ∞), got -1']);
+    const ok = validateConfig({ optimizer: { lr: 0.01, schedule: { kind: 'warmup', steps: 5 } } });
+    expect(ok.ok).toBe(true);
+  });
+
+  it('checks that data files and folders exist, relative to baseDir', () => {
+    writeFileSync(join(tmp, 'images'), '');
+    writeFileSync(join(tmp, 'labels'), '');
+    const pair = { data: { images: 'images', labels: 'labels' } };
+    expect(validateConfig(pair, { baseDir: tmp }).ok).toBe(true);
+    expect(validateConfig(pair).ok).toBe(false);
+    expect(validateConfig(pair, { checkFiles: false }).ok).toBe(true);
+    expect(problems({ data: { dir: join(tmp, 'nope') } })).toEqual([
+      `data.dir: folder not found: ${join(tmp, 'nope')}`,
+    ]);
+    expect(problems({ data: { dir: tmp } })).toContain(
+      `data.dir: file not found: ${join(tmp, 'train-images-idx3-ubyte')}`,
+    );
+  });
+});
+
+describe('parseConfig', () => {
+  it('throws ERR_INVALID_OPTION with one problem per line', () => {
+    const fn = () => parseConfig({ batchSize: 0, epochs: 0 });
+    expect(fn).toThrow(
+      expect.objectContaining({
+        code: 'ERR_INVALID_OPTION',
+        message: 'batchSize: must be an integer ≥ 1, got 0\nepochs: must be an integer ≥ 1, got 0',
+      }),
+    );
+  });
+});
