@@ -142,6 +142,14 @@ export class RunStore {
     this.#metrics.insert(runId, points, Date.now());
   }
 
+  /**
+   * Deletes a run's metric points after `step` (a resumed run records them again from its checkpoint).
+   * Returns how many were deleted.
+   */
+  truncateMetrics(runId: string, step: number): number {
+    return this.#db.prepare('DELETE FROM metrics WHERE run_id = ? AND step > ?').run(runId, step).changes;
+  }
+
   /** One metric of a run, downsampled to at most `maxPoints` with min/max buckets. */
   series(runId: string, name: string, options?: SeriesOptions): Series {
     return this.#metrics.series(runId, name, options);

@@ -1,0 +1,69 @@
+// `gradstream resume RUN`: continues a stored run from its newest good checkpoint, exactly where it
+// stopped (sync mode reproduces the uninterrupted run bit for bit).
+
+import type { Command } from 'commander';
+import { parseConfig } from '../config/validate.js';
+import { GradstreamError } from '../errors.js';
+import type { EpochLoss } from '../pipeline/to-train-events.js';
+import { checkCompatible } from '../store/check-compatible.js';
+import { checkpointDir, latestCheckpoint } from '../store/checkpoint.js';
+import { RunStore } from '../store/run-store.js';
+import { runJob } from './run-job.js';
+import { finish } from './train-command.js';
+
+/** Adds `resume` to the program. */
+export function registerResumeCommand(program: Command): void {
+  program
+    .command('resume')
+    .description('continue a stored run from its newest good checkpoint')
+    .argument('<run>', 'run id, unique id prefix, or unique name (see `gradstream runs list`)')
+    .option('--store <dir>', 'run store folder', 'runs')
+    .option('--fallback', 'if the newest checkpoint is corrupt, use the newest good older one')
+    .option('--no-dashboard', 'do not serve the live dashboard')
+    .option('--port <n>', 'dashboard port, 0 for any free one')
+    .option('--json', 'print every event as a JSON line on stdout')
+    .action(
+      async (
+        ref: string,
+        options: { store: string; fallback?: boolean; dashboard: boolean; port?: string; json?: boolean },
+      ) => {
+        const store = RunStore.open({ dir: options.store });
+        const run = store.findRun(ref);
+        store.close();
+        if (!run)
+          throw new GradstreamError(
+            'ERR_INVALID_OPTION',
+            `resume: no run ${JSON.stringify(ref)} in ${options.store}`,
+          );
+        const dir = checkpointDir(options.store, run.id);
+        const found = latestCheckpoint(dir, { fallback: options.fallback });
+        if (!found)
+          throw new GradstreamError('ERR_CHECKPOINT', `resume: run ${run.id} has no checkpoint in ${dir}`);
+        for (const s of found.skipped)
+          process.stderr.write(`gradstream: skipped corrupt ${s.path}: ${s.error.message}\n`);
+        const stored = run.config as Record<string, unknown>;
+        const dashboard = {
+          ...(stored.dashboard as object),
+          enabled: options.dashboard,
+          ...(options.port ? { port: Number(options.port) } : {}),
+        };
+        const config = parseConfig({ ...stored, dashboard, store: { dir: options.store } });
+        for (const warning of checkCompatible(found.checkpoint, config, found.path))
+          process.stderr.write(`gradstream: warning: ${warning}\n`);
+        const c = found.checkpoint;
+        const epochLoss = (c.extra?.epochLoss as EpochLoss | undefined) ?? { sum: 0, steps: 0 };
+        process.stderr.write(`gradstream: resuming run ${run.id} from ${found.path} (step ${c.step})\n`);
+        const state = {
+          step: c.step,
+          updates: c.updates,
+          params: c.params,
+          buffers: c.buffers,
+          slots: c.slots,
+          epochLoss,
+        };
+        finish(
+          await runJob({ config, output: { json: Boolean(options.json) }, resume: { runId: run.id, state } }),
+        );
+      },
+    );
+}

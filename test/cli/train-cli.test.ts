@@ -1,0 +1,131 @@
+// The real `gradstream` binary (from source): the README's main job in a short form, bad configs
+// refused with exit 2 before any work, and an interrupted run resumed bit-identically.
+
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkpointDir, latestCheckpoint } from '../../src/store/checkpoint.js';
+import { RunStore } from '../../src/store/run-store.js';
+
+const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+const gradstream = (...args: string[]) =>
+  spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 180_000 });
+
+/** Runs the CLI with --json, calling `onEvent` for each event line; resolves with the exit code. */
+function stream(
+  args: string[],
+  onEvent: (e: { type: string; step?: number }, child: ChildProcess) => void,
+): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...CLI, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) onEvent(JSON.parse(line), child);
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve(code));
+  });
+}
+
+describe('gradstream train', () => {
+  it('runs the main job in a short form and reports the test accuracy', () => {
+    const store = mkdtempSync(join(tmpdir(), 'gradstream-cli-'));
+    const result = gradstream('train', '--steps', '50', '--no-dashboard', '--store', store);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/MLP 784-100-100-10, adam lr 0\.001, batch 100, 50 steps on 2 worker\(s\)/);
+    expect(result.stderr).toMatch(/completed; test accuracy \d+\.\d\d%/);
+    const accuracy = Number(/test accuracy (\d+\.\d+)%/.exec(result.stderr)?.[1]);
+    expect(accuracy).toBeGreaterThan(80); // 50 Adam steps of batch 100 on MNIST
+  });
+
+  it.each([
+    [['--lr', '-1'], 'optimizer.lr: must be > 0, got -1'],
+    [['--batch-size', '0'], 'batchSize: must be an integer ≥ 1, got 0'],
+    [
+      ['--optimizer', 'adamax'],
+      "argument 'adamax' is invalid. Allowed choices are sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw",
+    ],
+    [['--data', '/nonexistent/mnist'], 'data.dir: folder not found: /nonexistent/mnist'],
+  ])('refuses %j with exit 2 and writes nothing', (args, message) => {
+    const store = join(mkdtempSync(join(tmpdir(), 'gradstream-cli-')), 'runs');
+    const result = gradstream('train', ...args, '--no-dashboard', '--store', store);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(existsSync(store)).toBe(false);
+  });
+
+  it('lists every problem of a config file, an unknown field included', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradstream-cli-'));
+    writeFileSync(
+      join(dir, 'job.yaml'),
+      'model:\n  hidden: [50]\n  foo: 1\noptimizer:\n  name: adam\n  lr: -2\n',
+    );
+    const result = gradstream('train', '--config', join(dir, 'job.yaml'), '--store', join(dir, 'runs'));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('model.foo: unknown field');
+    expect(result.stderr).toContain('optimizer.lr: must be > 0, got -2');
+  });
+
+  it('resumes a run stopped by SIGINT to the same parameters and metrics as an uninterrupted run', async () => {
+    const store = mkdtempSync(join(tmpdir(), 'gradstream-resume-'));
+    const common = [
+      '--steps',
+      '100',
+      '--batch-size',
+      '64',
+      '--hidden',
+      '48',
+      '--dropout',
+      '0.1',
+      '--train-limit',
+      '4000',
+      '--workers',
+      '2',
+      '--no-dashboard',
+      '--store',
+      store,
+    ];
+    expect(await stream(['train', '--name', 'straight', ...common], () => {})).toBe(0);
+    let signalled = false;
+    const code = await stream(['train', '--name', 'interrupted', ...common], (e, child) => {
+      if (!signalled && e.type === 'step' && (e.step ?? 0) >= 50) {
+        signalled = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(code).toBe(130);
+    const runs = RunStore.open({ dir: store });
+    const straight = runs.findRun('straight')!;
+    const interrupted = runs.findRun('interrupted')!;
+    expect(interrupted.status).toBe('stopped');
+    const stoppedAt = latestCheckpoint(checkpointDir(store, interrupted.id))!.checkpoint.step;
+    expect(stoppedAt).toBeGreaterThanOrEqual(50);
+    expect(stoppedAt).toBeLessThan(100);
+    runs.close();
+
+    expect(await stream(['resume', 'interrupted', '--no-dashboard', '--store', store], () => {})).toBe(0);
+    const a = latestCheckpoint(checkpointDir(store, straight.id))!.checkpoint;
+    const b = latestCheckpoint(checkpointDir(store, interrupted.id))!.checkpoint;
+    expect(b.step).toBe(100);
+    expect(Buffer.from(b.params.buffer).equals(Buffer.from(a.params.buffer))).toBe(true);
+    for (const name of Object.keys(a.slots))
+      expect(Buffer.from(b.slots[name].buffer).equals(Buffer.from(a.slots[name].buffer))).toBe(true);
+    const after = RunStore.open({ dir: store });
+    const series = (id: string, name: string) =>
+      after
+        .metrics(id)
+        .filter((p) => p.name === name)
+        .map((p) => [p.step, p.value]);
+    for (const name of ['loss', 'gradNorm', 'lr', 'validation.accuracy', 'test.accuracy', 'epoch.meanLoss']) {
+      expect(series(interrupted.id, name), name).toEqual(series(straight.id, name));
+    }
+    expect(series(straight.id, 'loss')).toHaveLength(100);
+    expect(after.getRun(interrupted.id)?.status).toBe('completed');
+    after.close();
+  });
+});
