@@ -58,7 +58,10 @@ export function flagOverrides(command: Command): ConfigObject {
     if (command.getOptionValueSource(flag) !== 'cli') continue;
     const keys = path.split('.');
     let node = out;
-    for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+    for (const key of keys.slice(0, -1)) {
+      node[key] ??= {};
+      node = node[key] as Record<string, unknown>;
+    }
     node[keys.at(-1)!] = options[flag];
   }
   return out;

@@ -11,8 +11,8 @@ const SPLITS = ['train', 'validation', 'test'] as const;
 export function storedRunEvents(store: RunStore, run: RunRecord): TrainEvent[] {
   const bySteps = new Map<number, Map<string, number>>();
   for (const p of store.metrics(run.id)) {
-    let m = bySteps.get(p.step);
-    if (!m) bySteps.set(p.step, (m = new Map()));
+    const m = bySteps.get(p.step) ?? new Map<string, number>();
+    bySteps.set(p.step, m);
     m.set(p.name, p.value);
   }
   const steps = [...bySteps.keys()].sort((a, b) => a - b);
