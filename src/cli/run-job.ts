@@ -98,13 +98,21 @@ export async function runJob(job: Job): Promise<JobResult> {
         }),
       ),
     );
+  } catch (error) {
+    await dashboard?.close();
+    throw error;
   } finally {
     progress?.stop();
     stopOnSignal();
     events.complete();
-    await dashboard?.close();
     store.close();
   }
+  if (dashboard && process.stdin.isTTY && reason === 'completed') {
+    // Someone is watching: keep the page up until they are done with it.
+    log(`gradstream: the dashboard stays at ${dashboard.url} — Ctrl-C to exit`);
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  }
+  await dashboard?.close();
   return { runId: record.id, reason, testAccuracy };
 }
 
