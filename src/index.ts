@@ -1,5 +1,10 @@
 // The public surface of gradstream: re-exports only.
 
+export { buildRun, type RunObjects } from './config/build.js';
+export { loadRunData, type RunData } from './config/data.js';
+export { loadConfigFile, mergeConfig } from './config/load.js';
+export { DEFAULTS, type RunConfig, type RunConfigInput, runConfigSchema } from './config/schema.js';
+export { parseConfig, validateConfig } from './config/validate.js';
 export * from './data/index.js';
 export {
   checkLength,
@@ -12,10 +17,24 @@ export {
 } from './errors.js';
 export { jsKernels } from './kernels/js/index.js';
 export type { Kernels, LabelArray } from './kernels/kernels.js';
+export { KERNELS_ENV, type KernelPreference, type KernelSelection, selectKernels } from './kernels/select.js';
+export {
+  attachWasmKernels,
+  createWasmKernels,
+  type WasmKernelHandle,
+  type WasmKernelSet,
+} from './kernels/wasm/wasm-kernels.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
 export * from './pipeline/index.js';
 export { hash32, mix32, Rng, type RngState, uniformAt } from './random/rng.js';
+export * from './server/index.js';
+export { checkCompatible } from './store/check-compatible.js';
+export { checkpointDir, latestCheckpoint, loadCheckpoint, saveCheckpoint } from './store/checkpoint.js';
+export type { Checkpoint, DataCursor } from './store/checkpoint-format.js';
+export { createRunRecorder, recordRun } from './store/recorder.js';
+export { RunStore } from './store/run-store.js';
+export { storedRunEvents } from './store/stored-events.js';
 export {
   Arena,
   type ArenaAllocation,

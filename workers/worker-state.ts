@@ -5,6 +5,7 @@ import { epochOrder } from '../src/data/batch.js';
 import type { Dataset } from '../src/data/dataset.js';
 import { jsKernels } from '../src/kernels/js/index.js';
 import type { Kernels } from '../src/kernels/kernels.js';
+import { attachWasmKernels } from '../src/kernels/wasm/wasm-kernels.js';
 import { Network } from '../src/nn/network.js';
 import { compile } from '../src/optim/compile.js';
 import type { Slots, Transform } from '../src/optim/transform.js';
@@ -58,11 +59,12 @@ export class WorkerState {
   #orderEpoch = -1;
   readonly #order: Uint32Array;
 
-  constructor(init: WorkerInit, kernels: Kernels = jsKernels) {
+  constructor(init: WorkerInit) {
     this.init = init;
     this.plan = init.plan;
-    this.arena = new Arena(init.memory.buffer, init.memory.descriptor);
-    this.kernels = kernels;
+    this.kernels = init.wasm ? attachWasmKernels(init.wasm) : jsKernels;
+    const buffer = init.wasm ? (init.wasm.memory.buffer as unknown as SharedArrayBuffer) : init.memory.buffer;
+    this.arena = new Arena(buffer, init.memory.descriptor);
     this.transform = compile(init.plan.optimizer);
     this.train = attachDataset(init.train);
     this.sync = this.arena.i32('sync');

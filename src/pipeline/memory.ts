@@ -1,24 +1,33 @@
-// Creates a run's shared memory: one SharedArrayBuffer arena laid out by the plan, with the
-// parameters initialised from the seed.
+// Creates a run's shared memory: one arena laid out by the plan — in a shared WebAssembly.Memory when
+// the wasm kernels are chosen, else a SharedArrayBuffer — with the parameters initialised from the seed.
 
+import { type KernelPreference, type KernelSelection, selectKernels } from '../kernels/select.js';
 import { Network } from '../nn/network.js';
 import { type Arena, ArenaBuilder } from '../tensor/arena.js';
 import { declarePipelineMemory, gradRegion, MAIN_SCOPE, type PipelinePlan } from './plan.js';
 
+/** A run's memory and the kernel set it was laid out for. */
+export interface PipelineMemory {
+  readonly arena: Arena;
+  readonly kernels: KernelSelection;
+}
+
 /** Allocates the shared arena of a plan and initialises parameters and buffers from `plan.seed`. */
-export function createPipelineMemory(plan: PipelinePlan): Arena {
+export function createPipelineMemory(plan: PipelinePlan, prefer: KernelPreference = 'auto'): PipelineMemory {
+  const kernels = selectKernels({ prefer, shared: true });
   const builder = new ArenaBuilder();
   declarePipelineMemory(builder, plan);
-  const arena = builder.build({ shared: true });
-  mainNetwork(plan, arena).initialize(plan.seed);
-  return arena;
+  const arena = builder.build(kernels.allocation);
+  mainNetwork(plan, arena, kernels).initialize(plan.seed);
+  return { arena, kernels };
 }
 
 /** A network view of the shared parameters for the main thread (inspection, histograms, export). */
-export function mainNetwork(plan: PipelinePlan, arena: Arena): Network {
+export function mainNetwork(plan: PipelinePlan, arena: Arena, kernels: KernelSelection): Network {
   return new Network(plan.model, arena, {
     capacity: plan.microBatchSize,
     grads: gradRegion(0, 0),
     scope: MAIN_SCOPE,
+    kernels: kernels.kernels,
   });
 }

@@ -21,6 +21,8 @@ import { workerEntry } from './worker-path.js';
 export interface PoolRunnerOptions {
   readonly plan: PipelinePlan;
   readonly memory: Arena;
+  /** The wasm kernels' handle when the arena lives in their memory (workers attach to it). */
+  readonly wasm?: WorkerInit['wasm'];
   readonly train: SharedDataset;
   readonly evalSets: Readonly<Record<string, SharedDataset>>;
   /** Sync mode: steps between rollback snapshots. Default 50. */
@@ -80,6 +82,7 @@ export class PoolRunner implements Runner {
     const init: WorkerInit = {
       plan: o.plan,
       memory: { buffer: o.memory.buffer, descriptor: o.memory.descriptor },
+      wasm: o.wasm,
       train: o.train,
       evalSets: o.evalSets,
       barrierTimeoutMs: o.barrierTimeoutMs ?? 30_000,

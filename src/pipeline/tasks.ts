@@ -1,6 +1,7 @@
 // The plain data that crosses the thread boundary: what a worker is given once, each task's
 // descriptor, and what tasks return. Tasks carry indices only, never samples or parameters.
 
+import type { WasmKernelHandle } from '../kernels/wasm/wasm-kernels.js';
 import type { ArenaDescriptor } from '../tensor/arena.js';
 import type { PipelinePlan } from './plan.js';
 import type { SharedDataset } from './shared-data.js';
@@ -9,6 +10,11 @@ import type { SharedDataset } from './shared-data.js';
 export interface WorkerInit {
   readonly plan: PipelinePlan;
   readonly memory: { readonly buffer: SharedArrayBuffer; readonly descriptor: ArenaDescriptor };
+  /**
+   * Set when the arena lives in a shared WebAssembly.Memory: the worker instantiates the same kernels on
+   * it and reads the arena through `wasm.memory.buffer` (the kernels accept views of that buffer only).
+   */
+  readonly wasm?: WasmKernelHandle | undefined;
   readonly train: SharedDataset;
   readonly evalSets: Readonly<Record<string, SharedDataset>>;
   readonly barrierTimeoutMs: number;

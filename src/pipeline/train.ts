@@ -18,6 +18,7 @@ import {
   tap,
 } from 'rxjs';
 import type { Dataset } from '../data/dataset.js';
+import type { KernelPreference } from '../kernels/select.js';
 import { GradstreamError } from '../errors.js';
 import type { MlpSpec } from '../nn/mlp.js';
 import type { Network } from '../nn/network.js';
@@ -78,6 +79,8 @@ export interface TrainConfig {
   readonly runId?: string;
   /** Sync mode: steps between the in-memory snapshots that failed steps roll back to. Default 50. */
   readonly snapshotEvery?: number;
+  /** Kernel set: `auto` (wasm SIMD when available), `wasm` or `js`. GRADSTREAM_KERNELS overrides. Default `auto`. */
+  readonly kernels?: KernelPreference;
   /** Test-only fault injection. */
   readonly faults?: WorkerInit['faults'];
   /** Continue from a checkpoint's state instead of fresh parameters. */
@@ -143,6 +146,8 @@ export interface TrainingSession {
   /** A main-thread view of the shared parameters (read it after the run, or between steps). */
   readonly network: Network;
   readonly controller: RunController;
+  /** Name of the kernel set the workers run (`js`, `wasm-simd`, `wasm-relaxed-simd`). */
+  readonly kernels: string;
   /** Cold: each subscription starts the worker pool and trains; unsubscribing stops it. */
   readonly events$: Observable<TrainEvent>;
   /**
@@ -185,7 +190,7 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
     epochs: config.epochs,
     steps: config.steps,
   });
-  const memory = createPipelineMemory(plan);
+  const { arena: memory, kernels } = createPipelineMemory(plan, config.kernels);
   if (config.resume) loadResumeState(memory, plan, config.resume);
   const controller = config.controller ?? createController();
   const runId = config.runId ?? `run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
@@ -201,6 +206,7 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
       snapshotEvery: config.snapshotEvery,
       faults: config.faults,
       updates: config.resume?.updates,
+      wasm: kernels.wasm?.handle,
     });
   };
   const session = {
@@ -208,9 +214,10 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
     plan,
     schedule,
     memory,
-    network: mainNetwork(plan, memory),
+    network: mainNetwork(plan, memory, kernels),
     controller,
     createRunner,
+    kernels: kernels.kernels.name,
   };
   return { ...session, events$: runEvents(config, session) };
 }

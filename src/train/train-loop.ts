@@ -4,7 +4,7 @@
 import { batchCount, epochOrder, gatherBatch } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
 import { checkNumber, GradstreamError } from '../errors.js';
-import type { Kernels } from '../kernels/kernels.js';
+import { type KernelPreference, selectKernels } from '../kernels/select.js';
 import { type Evaluation, evaluate } from '../nn/evaluate.js';
 import { type MlpSpec, mlpLayouts } from '../nn/mlp.js';
 import { declareModelState, declareNetworkScratch, Network } from '../nn/network.js';
@@ -26,7 +26,8 @@ export interface TrainLoopOptions {
   readonly batchSize?: number;
   /** Seeds initialization, shuffling and dropout. Default 0. */
   readonly seed?: number;
-  readonly kernels?: Kernels;
+  /** Kernel set: `auto` (wasm SIMD when available), `wasm` or `js`. GRADSTREAM_KERNELS overrides. Default `auto`. */
+  readonly kernels?: KernelPreference;
   /** Called after every step. */
   readonly onStep?: (info: StepInfo) => void;
   /** Called after every epoch, with the evaluation when one was asked for. */
@@ -103,8 +104,9 @@ export function trainLoop(options: TrainLoopOptions): TrainLoopResult {
   declareNetworkScratch(builder, model, batchSize);
   const size = mlpLayouts(model).params.size;
   for (const name of slotNames) builder.f32(`opt/${name}`, size);
-  const arena = builder.build();
-  const network = new Network(model, arena, { capacity: batchSize, kernels: options.kernels, seed });
+  const kernels = selectKernels({ prefer: options.kernels ?? 'auto' });
+  const arena = builder.build(kernels.allocation);
+  const network = new Network(model, arena, { capacity: batchSize, kernels: kernels.kernels, seed });
   network.initialize(seed);
   const slots = Object.fromEntries(slotNames.map((name) => [name, arena.f32(`opt/${name}`)]));
   const optimizer = createOptimizer(options.optimizer, {

@@ -34,22 +34,26 @@ async function run(config: Partial<TrainConfig>) {
 const steps = (events: TrainEvent[]) => events.filter((e): e is StepEvent => e.type === 'step');
 
 describe('train on a worker pool', () => {
-  it('gives bit-identical parameters, buffers and optimizer state after 50 steps with 1, 2 and 4 workers', async () => {
-    const [one, two, four] = [
-      await run({ steps: 50, workers: 1 }),
-      await run({ steps: 50, workers: 2 }),
-      await run({ steps: 50, workers: 4 }),
-    ];
-    expect(steps(one.events)).toHaveLength(50);
-    for (const other of [two, four]) {
-      for (const [i, bytes] of other.state.entries())
-        expect(bytes.equals(one.state[i]), `region ${i}`).toBe(true);
-      expect(steps(other.events).map((e) => e.loss)).toEqual(steps(one.events).map((e) => e.loss));
-    }
-    const first = one.events[0];
-    expect(first.type).toBe('start');
-    expect(one.events.at(-1)).toMatchObject({ type: 'end', reason: 'completed', step: 50 });
-  });
+  it.each(['wasm', 'js'] as const)(
+    'gives bit-identical parameters, buffers and optimizer state after 50 steps with 1, 2 and 4 workers (%s kernels)',
+    async (kernels) => {
+      const [one, two, four] = [
+        await run({ steps: 50, workers: 1, kernels }),
+        await run({ steps: 50, workers: 2, kernels }),
+        await run({ steps: 50, workers: 4, kernels }),
+      ];
+      expect(one.session.kernels.startsWith(kernels)).toBe(true);
+      expect(steps(one.events)).toHaveLength(50);
+      for (const other of [two, four]) {
+        for (const [i, bytes] of other.state.entries())
+          expect(bytes.equals(one.state[i]), `region ${i}`).toBe(true);
+        expect(steps(other.events).map((e) => e.loss)).toEqual(steps(one.events).map((e) => e.loss));
+      }
+      const first = one.events[0];
+      expect(first.type).toBe('start');
+      expect(one.events.at(-1)).toMatchObject({ type: 'end', reason: 'completed', step: 50 });
+    },
+  );
 
   it('converges in async mode with bounded staleness', async () => {
     const { events } = await run({

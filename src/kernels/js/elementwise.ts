@@ -23,6 +23,7 @@ export function sumRows(x: Float32Array, out: Float32Array, m: number, n: number
 export function reluForward(x: Float32Array, y: Float32Array, len: number): void {
   for (let i = 0; i < len; i++) {
     const v = x[i];
+    // biome-ignore lint/complexity/useMathMinMax: NaN must give 0 here, exactly as the wasm kernel does
     y[i] = v > 0 ? v : 0;
   }
 }
