@@ -59,6 +59,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     epochs: config.steps === undefined ? config.epochs : undefined,
     steps: config.steps,
     evalEvery: config.evalEvery,
+    histogramEvery: config.dashboard.enabled ? config.histogramEvery : 0,
     controller,
     runId: record.id,
     resume: job.resume?.state,

@@ -20,6 +20,7 @@ export const DEFAULTS = {
   staleness: 1,
   seed: 1,
   evalEvery: 0,
+  histogramEvery: 50,
   checkpoint: { everySteps: 0, everyMinutes: 5, keep: 3 },
   nonFinite: 'stop',
   dashboard: { enabled: true, host: '127.0.0.1', port: 8080 },
@@ -154,6 +155,9 @@ export const runConfigSchema = z
       .describe('micro-batches per batch, ≤ batchSize (default min(4, batchSize))'),
     seed: anyInt().default(DEFAULTS.seed).describe('seed of init, split, shuffle and dropout'),
     evalEvery: int(0).default(DEFAULTS.evalEvery).describe('validate every n steps (0: every epoch)'),
+    histogramEvery: int(0)
+      .default(DEFAULTS.histogramEvery)
+      .describe('dashboard histograms of weights, gradients, activations every n steps (0: off)'),
     checkpoint: checkpointSchema.prefault({}),
     nonFinite: oneOf(['stop', 'skip'])
       .default(DEFAULTS.nonFinite)

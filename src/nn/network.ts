@@ -93,6 +93,7 @@ export class Network {
   readonly #weights: Float32Array[];
   readonly #weightGrads: Float32Array[];
   #logits: Float32Array;
+  readonly #outputs = new Map<Layer, Float32Array>(); // each layer's output buffer, for inspection
 
   /** Builds a network with an arena of its own (for single-threaded use and tests). */
   static create(spec: MlpSpec, options: NetworkOptions & { shared?: boolean }): Network {
@@ -148,6 +149,19 @@ export class Network {
     for (const entry of this.bufferLayout.entries) buffers[entry.name].fill(entry.role === 'scale' ? 1 : 0);
   }
 
+  /**
+   * Outputs of every hidden activation layer (`act1`, `act2`, …) of the last forward pass: views of
+   * the first `n` rows (the book's activation-distribution pictures). Allocates views: not for the hot path.
+   */
+  activations(n: number): { readonly layer: string; readonly values: Float32Array }[] {
+    return this.#layers
+      .filter((layer) => layer.name.startsWith('act'))
+      .map((layer) => ({
+        layer: layer.name,
+        values: this.#outputs.get(layer)!.subarray(0, n * layer.outputSize),
+      }));
+  }
+
   /** Logits of the last forward pass (n × classes, row-major). */
   get logits(): Float32Array {
     return this.#logits;
@@ -156,7 +170,10 @@ export class Network {
   /** Runs the first `ctx.n` rows of `input` through the network; returns the logits buffer. */
   forward(ctx: ForwardContext): Float32Array {
     let x = this.input;
-    for (const layer of this.#layers) x = layer.forward(x, ctx);
+    for (const layer of this.#layers) {
+      x = layer.forward(x, ctx);
+      this.#outputs.set(layer, x);
+    }
     this.#logits = x;
     return x;
   }

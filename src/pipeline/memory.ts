@@ -4,7 +4,7 @@
 import { type KernelPreference, type KernelSelection, selectKernels } from '../kernels/select.js';
 import { Network } from '../nn/network.js';
 import { type Arena, ArenaBuilder } from '../tensor/arena.js';
-import { declarePipelineMemory, gradRegion, MAIN_SCOPE, type PipelinePlan } from './plan.js';
+import { declarePipelineMemory, MAIN_GRADS, MAIN_SCOPE, type PipelinePlan } from './plan.js';
 
 /** A run's memory and the kernel set it was laid out for. */
 export interface PipelineMemory {
@@ -26,7 +26,7 @@ export function createPipelineMemory(plan: PipelinePlan, prefer: KernelPreferenc
 export function mainNetwork(plan: PipelinePlan, arena: Arena, kernels: KernelSelection): Network {
   return new Network(plan.model, arena, {
     capacity: plan.microBatchSize,
-    grads: gradRegion(0, 0),
+    grads: MAIN_GRADS,
     scope: MAIN_SCOPE,
     kernels: kernels.kernels,
   });

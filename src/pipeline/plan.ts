@@ -107,6 +107,8 @@ export const laneScope = (r: number, w: number): string => `lane${r}.${w}/`;
 export const evalScope = (w: number): string => `eval${w}/`;
 /** Scratch scope of the main thread's own network view. */
 export const MAIN_SCOPE = 'main/';
+/** The main thread's own gradient region (histograms), apart from the workers' slots. */
+export const MAIN_GRADS = 'main/grads';
 /** Region of optimizer slot `name`. */
 export const slotRegion = (name: string): string => `opt/${name}`;
 
@@ -130,6 +132,7 @@ export function declarePipelineMemory(builder: ArenaBuilder, plan: PipelinePlan)
   for (let w = 0; w < plan.lanes; w++)
     declareNetworkScratch(builder, plan.model, plan.microBatchSize, evalScope(w));
   declareNetworkScratch(builder, plan.model, plan.microBatchSize, MAIN_SCOPE);
+  builder.f32(MAIN_GRADS, plan.paramSize);
   builder.i32('sync', SYNC.length);
   builder.f64('losses', plan.ring * plan.microBatches);
   builder.f64('norms', NORM_BLOCKS);

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import {
   BehaviorSubject,
   concat,
+  concatMap,
   defer,
   distinctUntilChanged,
   filter,
@@ -18,8 +19,8 @@ import {
   tap,
 } from 'rxjs';
 import type { Dataset } from '../data/dataset.js';
-import type { KernelPreference } from '../kernels/select.js';
 import { GradstreamError } from '../errors.js';
+import type { KernelPreference } from '../kernels/select.js';
 import type { MlpSpec } from '../nn/mlp.js';
 import type { Network } from '../nn/network.js';
 import type { TransformSpec } from '../optim/transform.js';
@@ -29,6 +30,7 @@ import { type BatchSchedule, batchSchedule, batchSource } from './batch-source.j
 import { computeGradients } from './compute-gradients.js';
 import { createController, type RunController } from './controller.js';
 import { evaluateEvery } from './evaluate-every.js';
+import { networkHistograms } from './histograms.js';
 import { inStepOrder } from './in-step-order.js';
 import { createPipelineMemory, mainNetwork } from './memory.js';
 import {
@@ -81,6 +83,11 @@ export interface TrainConfig {
   readonly snapshotEvery?: number;
   /** Kernel set: `auto` (wasm SIMD when available), `wasm` or `js`. GRADSTREAM_KERNELS overrides. Default `auto`. */
   readonly kernels?: KernelPreference;
+  /**
+   * Emit `histogram` events of weights, gradients and activations (of a probe batch from the
+   * validation set, else the training set) after step 1 and every this many steps. Default 0: never.
+   */
+  readonly histogramEvery?: number;
   /** Test-only fault injection. */
   readonly faults?: WorkerInit['faults'];
   /** Continue from a checkpoint's state instead of fresh parameters. */
@@ -296,8 +303,8 @@ function runEvents(config: TrainConfig, s: SessionState): Observable<TrainEvent>
         lastUpdate = update;
       }),
       toTrainEvents({ optimizer: plan.optimizer, epochLoss }),
-      tap((event) => {
-        if (event.type !== 'step' || !lastUpdate) return;
+      concatMap((event): TrainEvent[] => {
+        if (event.type !== 'step' || !lastUpdate) return [event];
         // The step's update and evaluations are done and nothing else is in flight: a safe point.
         const { step, updates, applied } = lastUpdate;
         lastStep = step.step;
@@ -313,8 +320,14 @@ function runEvents(config: TrainConfig, s: SessionState): Observable<TrainEvent>
           },
           s,
         );
+        const every = config.histogramEvery ?? 0;
+        const histograms =
+          every > 0 && (step.step % every === 0 || step.step === 1)
+            ? networkHistograms(s.network, config.validation ?? config.train, step.step)
+            : [];
         if (controller.state.paused) owed++;
         else credits.next(1);
+        return [event, ...histograms];
       }),
     );
     const start: TrainEvent = {

@@ -1,0 +1,86 @@
+// The dashboard page's wiring: socket → store → one render per animation frame (charts, runs panel,
+// histograms, optimizer paths), plus the toolbar and the exports. No logic of its own.
+
+import { CHART_NAMES, type ChartName, Charts } from './charts.js';
+import { runCsv } from './csv.js';
+import { download, downloadPng } from './export.js';
+import { HistogramView } from './histogram-view.js';
+import { PathView } from './path-view.js';
+import { RunList } from './run-list.js';
+import { type ConnectionState, DashboardSocket } from './socket.js';
+import { DashboardStore } from './store.js';
+
+const token = new URLSearchParams(location.search).get('token') ?? undefined;
+const store = new DashboardStore();
+const charts = new Charts(store);
+let drawn = -1;
+const redraw = () => {
+  drawn = -1;
+};
+const histograms = new HistogramView(store, redraw);
+const paths = new PathView(store);
+const socket = new DashboardSocket(store, token, (state: ConnectionState, detail?: string) => {
+  const pill = document.getElementById('connection')!;
+  pill.dataset.state = state;
+  pill.textContent = { connecting: 'connecting…', live: 'live', offline: 'reconnecting…' }[state];
+  pill.title = detail ?? '';
+});
+const runList = new RunList(store, {
+  toggle: (runId) => store.toggle(runId),
+  control: (runId, action, lr) => socket.control(runId, action, lr),
+  csv: (runId) => {
+    const run = store.runs.get(runId);
+    if (run) download(new Blob([runCsv(run)], { type: 'text/csv' }), `${runId}.csv`);
+  },
+});
+
+const smoothing = document.getElementById('smoothing') as HTMLInputElement;
+const smoothingValue = document.getElementById('smoothing-value')!;
+smoothing.addEventListener('input', () => {
+  store.setSmoothing(smoothing.valueAsNumber);
+  smoothingValue.textContent = smoothing.valueAsNumber.toFixed(2);
+});
+const logScale = document.getElementById('log-scale') as HTMLInputElement;
+logScale.addEventListener('change', () => {
+  charts.log = logScale.checked;
+  redraw();
+});
+
+const CHART_TITLES: Record<ChartName, string> = {
+  loss: 'Loss',
+  accuracy: 'Accuracy',
+  lr: 'Learning rate',
+  speed: 'Samples per second',
+};
+document.addEventListener('click', (event) => {
+  const target = (event.target as HTMLElement).closest<HTMLElement>('[data-png]');
+  if (!target) return;
+  const name = target.dataset.png!;
+  const visible = [...store.runs.values()].filter((r) => r.visible);
+  const plot = CHART_NAMES.includes(name as ChartName) ? charts.plot(name as ChartName) : undefined;
+  const canvas =
+    plot?.ctx.canvas ??
+    (name === 'path' ? (document.getElementById('path-canvas') as HTMLCanvasElement) : undefined);
+  if (canvas)
+    downloadPng(canvas, CHART_TITLES[name as ChartName] ?? 'Optimizer paths', visible, `${name}.png`);
+});
+
+new ResizeObserver(() => {
+  charts.resize();
+  redraw();
+}).observe(document.querySelector('.charts')!);
+
+// At most one draw (and one setData per chart) per animation frame, however fast frames arrive.
+const frame = () => {
+  if (store.version !== drawn) {
+    drawn = store.version;
+    charts.update();
+    runList.update();
+    histograms.update();
+    paths.update();
+    document.getElementById('notice')!.textContent = store.notice ?? '';
+  }
+  requestAnimationFrame(frame);
+};
+requestAnimationFrame(frame);
+socket.start();

@@ -1,0 +1,40 @@
+// The dashboard protocol's public surface: re-exports only.
+
+export {
+  type ClientMessage,
+  CONTROL_ACTIONS,
+  type ConnectParams,
+  type ControlMessage,
+  clientMessageSchema,
+  connectParamsSchema,
+  connectPath,
+  MAX_CLIENT_MESSAGE_BYTES,
+  type ResyncMessage,
+} from './client-messages.js';
+export { type Decoded, decodeClientMessage, decodeServerMessage } from './parse.js';
+export {
+  type EvalRow,
+  evalRowSchema,
+  type HistogramData,
+  histogramSchema,
+  nameSchema,
+  type PathColumns,
+  type PathSurface,
+  pathColumnsSchema,
+  pathSurfaceSchema,
+  STEP_COLUMNS,
+  type StepColumns,
+  stepColumnsSchema,
+} from './run-data.js';
+export {
+  type FrameMessage,
+  type HelloMessage,
+  type NoticeMessage,
+  PROTOCOL_VERSION,
+  type ResumeMessage,
+  type RunInfo,
+  type RunState,
+  type RunUpdate,
+  type ServerMessage,
+  serverMessageSchema,
+} from './server-messages.js';

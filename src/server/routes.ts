@@ -1,0 +1,81 @@
+// The server's two entry points: plain HTTP requests (the page, behind the Host/Origin and token
+// checks) and WebSocket upgrades on /ws (the same checks, then the broadcast loop).
+
+import type { IncomingMessage, RequestListener } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { type ConnectParams, connectParamsSchema } from '../protocol/client-messages.js';
+import type { Broadcaster } from './broadcaster.js';
+import { type ClientContext, handleClientMessage } from './client-handler.js';
+import { checkRequest, type RequestPolicy, tokensMatch } from './security.js';
+import { serveStatic } from './static-files.js';
+
+/** What the routes need. */
+export interface RouteContext {
+  readonly policy: RequestPolicy;
+  readonly token: string | undefined;
+  readonly staticDir: string;
+  readonly wss: WebSocketServer;
+  readonly broadcaster: Broadcaster;
+  readonly client: ClientContext;
+}
+
+function pathOf(req: IncomingMessage): URL {
+  return new URL(req.url ?? '/', 'http://x');
+}
+
+/** Serves the page; the page itself (not its public scripts and styles) needs the token when there is one. */
+export function requestHandler(ctx: RouteContext): RequestListener {
+  return (req, res) => {
+    const problem = checkRequest(req, ctx.policy);
+    if (problem) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end(problem);
+      return;
+    }
+    const url = pathOf(req);
+    const isPage = url.pathname === '/' || url.pathname === '/index.html';
+    if (
+      isPage &&
+      ctx.token !== undefined &&
+      !tokensMatch(url.searchParams.get('token') ?? undefined, ctx.token)
+    ) {
+      res.writeHead(401, { 'content-type': 'text/plain' }).end('a valid ?token= is required');
+      return;
+    }
+    void serveStatic(req, res, ctx.staticDir);
+  };
+}
+
+function rejectUpgrade(socket: Duplex, status: string): void {
+  socket.on('error', () => {});
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function connectParams(url: URL): ConnectParams | undefined {
+  const parsed = connectParamsSchema.safeParse(Object.fromEntries(url.searchParams));
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Accepts a socket on /ws after the Host/Origin, query and token checks, and hands it to the loop. */
+export function upgradeHandler(
+  ctx: RouteContext,
+): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  return (req, socket, head) => {
+    const url = pathOf(req);
+    if (url.pathname !== '/ws') return rejectUpgrade(socket, '404 Not Found');
+    if (checkRequest(req, ctx.policy)) return rejectUpgrade(socket, '403 Forbidden');
+    const params = connectParams(url);
+    if (!params) return rejectUpgrade(socket, '400 Bad Request');
+    if (ctx.token !== undefined && !tokensMatch(params.token, ctx.token)) {
+      return rejectUpgrade(socket, '401 Unauthorized');
+    }
+    ctx.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      // A failing client is dropped; it never throws into the server (or training).
+      ws.on('error', () => ws.terminate());
+      ws.on('message', (data, isBinary) => handleClientMessage(ws, data, isBinary, ctx.client));
+      ctx.wss.emit('connection', ws, req);
+      const { session, since } = params;
+      ctx.broadcaster.add(ws, session !== undefined && since !== undefined ? { session, since } : undefined);
+    });
+  };
+}

@@ -1,0 +1,185 @@
+// One run as the dashboard server holds it: full-resolution history, plus cursors that split it into
+// what has been broadcast (what a snapshot may contain) and what the next frame will carry.
+
+import type { RunController } from '../pipeline/controller.js';
+import type { EvalRow, HistogramData, PathColumns, PathSurface, StepColumns } from '../protocol/run-data.js';
+import { STEP_COLUMNS } from '../protocol/run-data.js';
+import type { RunInfo, RunState, RunUpdate } from '../protocol/server-messages.js';
+import type { TrainEvent } from '../train/events.js';
+import { ColumnTable } from './column-table.js';
+import { minMaxIndices } from './downsample.js';
+
+/** A point of an optimizer's path over a 2D surface. */
+export interface PathPoint {
+  readonly step: number;
+  readonly x: number;
+  readonly y: number;
+}
+
+/**
+ * A run's dashboard state. Append-only data (steps, evals, path) is split by a cursor at what the last
+ * frame carried, so a snapshot plus the frames after it hold every point exactly once.
+ */
+export class RunRecord {
+  readonly runId: string;
+  #controller: RunController | undefined;
+  #info: RunInfo;
+  #state: RunState = { status: 'running', lrOverride: null, endReason: null };
+  #dirty = { info: true, state: true, surface: false };
+  readonly #steps = new ColumnTable(STEP_COLUMNS);
+  #stepsFramed = 0;
+  readonly #evals: EvalRow[] = [];
+  #evalsFramed = 0;
+  readonly #histograms = new Map<string, HistogramData>();
+  #pendingHistograms = new Map<string, HistogramData>();
+  #surface: PathSurface | undefined;
+  readonly #path = new ColumnTable(['step', 'x', 'y'] as const, 64);
+  #pathFramed = 0;
+
+  constructor(runId: string, controller: RunController | undefined, controllable: boolean) {
+    this.runId = runId;
+    this.#controller = controller;
+    const unknown = { config: {}, totalSteps: null, stepsPerEpoch: null, paramCount: null, startTime: null };
+    this.#info = { runId, ...unknown, controllable: controllable && controller !== undefined };
+  }
+
+  /** What steers the run, if anything. */
+  get controller(): RunController | undefined {
+    return this.#controller;
+  }
+
+  /** Gives a path-only record (made by `attachPath` first) the run's controller. */
+  setController(controller: RunController | undefined, controllable: boolean): void {
+    this.#controller = controller;
+    this.#setInfo({ controllable: controllable && controller !== undefined });
+  }
+
+  /** Folds one training event into the record. */
+  ingest(e: TrainEvent): void {
+    switch (e.type) {
+      case 'start':
+        this.#setInfo({
+          config: e.config,
+          totalSteps: e.totalSteps,
+          stepsPerEpoch: e.stepsPerEpoch,
+          paramCount: e.paramCount,
+          startTime: e.time,
+        });
+        break;
+      case 'step': {
+        const sps = Number.isFinite(e.samplesPerSecond) ? e.samplesPerSecond : 0;
+        this.#steps.push([
+          e.step,
+          e.epoch,
+          e.skipped ? Number.NaN : e.loss,
+          e.lr ?? Number.NaN,
+          sps,
+          e.elapsedMs,
+        ]);
+        break;
+      }
+      case 'eval': {
+        const { step, epoch, split, accuracy, n } = e;
+        this.#evals.push({ step, epoch, split, loss: Number.isFinite(e.loss) ? e.loss : null, accuracy, n });
+        break;
+      }
+      case 'histogram':
+        this.#pendingHistograms.set(`${e.layer}/${e.kind}`, {
+          ...e,
+          edges: [...e.edges],
+          counts: [...e.counts],
+        });
+        break;
+      case 'paused':
+      case 'resumed':
+        this.#setState({ status: e.type === 'paused' ? 'paused' : 'running' });
+        break;
+      case 'lr':
+        this.#setState({ lrOverride: e.lr ?? null });
+        break;
+      case 'end':
+        this.#setState({ status: 'ended', endReason: e.reason });
+        break;
+      case 'epoch':
+        break;
+    }
+  }
+
+  /** Marks the run ended because its event stream failed. */
+  fail(): void {
+    this.#setState({ status: 'ended', endReason: 'failed' });
+  }
+
+  /** Sets the 2D surface under the path. */
+  setSurface(surface: PathSurface): void {
+    this.#surface = surface;
+    this.#dirty.surface = true;
+  }
+
+  /** Appends a path point (a diverged, non-finite one cannot be drawn and is dropped). */
+  addPathPoint(p: PathPoint): void {
+    if (Number.isFinite(p.x) && Number.isFinite(p.y)) this.#path.push([p.step, p.x, p.y]);
+  }
+
+  /**
+   * What changed since the last call (undefined: nothing), and moves the cursors past it. More than
+   * `maxPoints` new steps (a stored run attached at once) are min/max-downsampled like a snapshot.
+   */
+  takeUpdate(maxPoints = Number.POSITIVE_INFINITY): RunUpdate | undefined {
+    const update: { -readonly [K in keyof RunUpdate]: RunUpdate[K] } = { runId: this.runId };
+    if (this.#dirty.info) update.info = this.#info;
+    if (this.#dirty.state) update.state = this.#state;
+    if (this.#dirty.surface) update.surface = this.#surface;
+    if (this.#steps.length > this.#stepsFramed) update.steps = this.#stepRows(this.#stepsFramed, maxPoints);
+    if (this.#evals.length > this.#evalsFramed) update.evals = this.#evals.slice(this.#evalsFramed);
+    if (this.#pendingHistograms.size > 0) update.histograms = [...this.#pendingHistograms.values()];
+    if (this.#path.length > this.#pathFramed)
+      update.path = this.#pathColumns(this.#pathFramed, this.#path.length);
+    for (const h of this.#pendingHistograms.values()) this.#histograms.set(`${h.layer}/${h.kind}`, h);
+    this.#pendingHistograms = new Map();
+    this.#dirty = { info: false, state: false, surface: false };
+    this.#stepsFramed = this.#steps.length;
+    this.#evalsFramed = this.#evals.length;
+    this.#pathFramed = this.#path.length;
+    return Object.keys(update).length > 1 ? update : undefined;
+  }
+
+  /** Everything already framed; steps downsampled to about `maxPoints` rows (min/max buckets of loss). */
+  snapshot(maxPoints: number): RunUpdate {
+    const path = this.#pathColumns(0, this.#pathFramed);
+    return {
+      runId: this.runId,
+      info: this.#info,
+      state: this.#state,
+      steps: this.#stepRows(0, maxPoints, this.#stepsFramed),
+      evals: this.#evals.slice(0, this.#evalsFramed),
+      histograms: [...this.#histograms.values()],
+      ...(this.#surface ? { surface: this.#surface } : {}),
+      ...(path.step.length > 0 ? { path } : {}),
+    };
+  }
+
+  /** Steps `[start, end)`, min/max-downsampled (by loss) to about `maxPoints` rows when longer. */
+  #stepRows(start: number, maxPoints: number, end = this.#steps.length): StepColumns {
+    // Only loss and lr can hold NaN (→ null); the other columns come back as plain numbers.
+    if (end - start <= maxPoints) return this.#steps.slice(start, end) as unknown as StepColumns;
+    const loss = this.#steps.column('loss').subarray(start, end);
+    const rows = minMaxIndices(loss, end - start, maxPoints).map((i) => start + i);
+    return this.#steps.rows(rows) as unknown as StepColumns;
+  }
+
+  // Path points are finite (see addPathPoint), so no null comes back.
+  #pathColumns(start: number, end: number): PathColumns {
+    return this.#path.slice(start, end) as unknown as PathColumns;
+  }
+
+  #setInfo(patch: Partial<RunInfo>): void {
+    this.#info = { ...this.#info, ...patch };
+    this.#dirty.info = true;
+  }
+
+  #setState(patch: Partial<RunState>): void {
+    this.#state = { ...this.#state, ...patch };
+    this.#dirty.state = true;
+  }
+}

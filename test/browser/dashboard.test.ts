@@ -1,0 +1,181 @@
+// The page in real Chromium (playwright-core, /usr/bin/chromium) during real training.
+
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { shareReplay, tap } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDashboard } from '../../dashboard/build.js';
+import { adam, momentum, sgd } from '../../src/optim/alias.js';
+import { createController } from '../../src/pipeline/controller.js';
+import { type DashboardServer, startDashboardServer } from '../../src/server/dashboard-server.js';
+import { sampleSurface } from '../../src/server/sample-surface.js';
+import { mnistData, trainingEvents } from '../helpers/training-events.js';
+import { bookFunction, bookPathRun } from './book-path.js';
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const SCREENSHOT = join(import.meta.dirname, '..', '..', 'test-output', 'dashboard.png');
+
+let browser: Browser | undefined;
+let server: DashboardServer | undefined;
+let staticDir = '';
+beforeAll(async () => {
+  // The test builds the page itself (esbuild, well under a second) into a temp folder.
+  staticDir = await buildDashboard(mkdtempSync(join(tmpdir(), 'gradstream-dashboard-')));
+  mnistData();
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const attr = (page: Page, selector: string, name: string) => page.locator(selector).getAttribute(name);
+const lossPoints = async (page: Page) => Number(await attr(page, '#chart-loss', 'data-points'));
+
+/** Two MNIST runs (shared, replayed to a restarted server) and three optimizers on the book's 2D function. */
+function runs() {
+  const controllers = { a: createController(), b: createController() };
+  let stepsA = 0;
+  const options = { epochs: 40, stepsPerChunk: 1, chunkDelayMs: 30, histogramEvery: 20 };
+  const a = trainingEvents({ ...options, runId: 'mnist-adam', controller: controllers.a }).pipe(
+    tap((e) => {
+      if (e.type === 'step') stepsA = e.step;
+    }),
+    shareReplay(),
+  );
+  const b = trainingEvents({
+    ...options,
+    runId: 'mnist-adam-lr3e-3',
+    lr: 3e-3,
+    controller: controllers.b,
+  }).pipe(shareReplay());
+  const attach = (s: DashboardServer) => {
+    s.attachRun('mnist-adam', a, controllers.a);
+    s.attachRun('mnist-adam-lr3e-3', b, controllers.b);
+  };
+  return { controllers, attach, stepsA: () => stepsA };
+}
+
+function attachPaths(s: DashboardServer): void {
+  const surface = sampleSurface({
+    name: 'x²/20 + y²',
+    f: bookFunction,
+    x: [-10, 10],
+    y: [-5, 5],
+    minimum: [0, 0],
+  });
+  for (const [id, spec] of [
+    ['sgd-0.95', sgd({ lr: 0.95 })],
+    ['momentum-0.1', momentum({ lr: 0.1 })],
+    ['adam-0.3', adam({ lr: 0.3 })],
+  ] as const) {
+    const { events$, points$ } = bookPathRun(id, spec);
+    s.attachPath(id, surface, points$); // either order works; a lab may know its surface first
+    s.attachRun(id, events$);
+  }
+}
+
+describe('the dashboard page', () => {
+  it('follows live training, toggles a run, steers it, exports, and survives a server restart', async () => {
+    const errors: string[] = [];
+    const training = runs();
+    server = await startDashboardServer({ port: 0, control: true, staticDir, log: () => {} });
+    training.attach(server);
+    attachPaths(server);
+    const page = await browser!.newPage({ viewport: { width: 1440, height: 1300 } });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url);
+    await page.locator('#connection[data-state="live"]').waitFor();
+
+    // The loss chart gains points as training runs.
+    await page.waitForFunction(
+      () => Number(document.querySelector('#chart-loss')?.getAttribute('data-points')) > 0,
+    );
+    const before = await lossPoints(page);
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('#chart-loss')?.getAttribute('data-points')) > n,
+      before,
+    );
+
+    // Hiding a run removes its lines from the charts; showing it brings them back.
+    const runB = page.locator('[data-run-id="mnist-adam-lr3e-3"]');
+    const series = async () => Number(await attr(page, '#chart-loss', 'data-series'));
+    const shown = await series();
+    await runB.locator('.swatch').click();
+    await expect.poll(() => runB.getAttribute('data-visible')).toBe('false');
+    await expect.poll(series).toBe(shown - 1);
+    await runB.locator('.swatch').click();
+    await expect.poll(series).toBe(shown);
+
+    // Pause from the page: training stops stepping until Resume.
+    const runA = page.locator('[data-run-id="mnist-adam"]');
+    await runA.locator('[data-action="pause"]').click();
+    await page.locator('[data-run-id="mnist-adam"][data-status="paused"]').waitFor();
+    expect(training.controllers.a.state.paused).toBe(true);
+    const pausedAt = training.stepsA();
+    await page.waitForTimeout(600);
+    expect(training.stepsA()).toBe(pausedAt);
+    await runA.locator('[data-action="resume"]').click();
+    await page.locator('[data-run-id="mnist-adam"][data-status="running"]').waitFor();
+    await expect.poll(training.stepsA).toBeGreaterThan(pausedAt);
+    await runA.locator('.lr-input').fill('0.0005');
+    await runA.locator('[data-action="setLearningRate"]').click();
+    await expect.poll(() => training.controllers.a.state.lrOverride).toBe(0.0005);
+
+    // Exports: a run's metrics as CSV, a chart as PNG.
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      runA.locator('[data-action="csv"]').click(),
+    ]);
+    expect(csv.suggestedFilename()).toBe('mnist-adam.csv');
+    expect(readFileSync((await csv.path())!, 'utf8')).toMatch(/^step,epoch,loss,smoothed_loss,lr,/);
+    const [png] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-png="loss"]').click(),
+    ]);
+    expect(png.suggestedFilename()).toBe('loss.png');
+    expect(
+      readFileSync((await png.path())!)
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
+
+    // Restart the server on the same port: the page reconnects and carries on.
+    const port = server.port;
+    await server.close();
+    await page.locator('#connection[data-state="offline"]').waitFor();
+    server = await startDashboardServer({ port, control: true, staticDir, log: () => {} });
+    training.attach(server);
+    attachPaths(server);
+    await page.locator('#connection[data-state="live"]').waitFor({ timeout: 10_000 });
+    const afterRestart = await lossPoints(page);
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('#chart-loss')?.getAttribute('data-points')) > n,
+      afterRestart,
+    );
+    await page.locator('#histogram-grid canvas').first().waitFor();
+    await page.waitForFunction(
+      () => Number(document.querySelector('#path-canvas')?.getAttribute('data-points')) >= 93,
+    );
+
+    // The log-scale toggle rebuilds the loss chart on a log axis.
+    await page.locator('#log-scale').check();
+    await expect.poll(() => attr(page, '#chart-loss', 'data-log')).toBe('true');
+
+    mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    training.controllers.a.stop();
+    training.controllers.b.stop();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

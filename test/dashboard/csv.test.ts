@@ -1,0 +1,40 @@
+// A run's metrics as CSV.
+
+import { describe, expect, it } from 'vitest';
+import { runCsv } from '../../dashboard/src/csv.js';
+import { DashboardStore } from '../../dashboard/src/store.js';
+
+describe('runCsv', () => {
+  it('writes one row per step with evaluations on their steps', () => {
+    const s = new DashboardStore();
+    s.setSmoothing(0);
+    s.accept({
+      v: 1,
+      type: 'hello',
+      session: 's',
+      seq: 0,
+      control: false,
+      tokenRequired: false,
+      runs: [
+        {
+          runId: 'r',
+          steps: {
+            step: [1, 2],
+            epoch: [0, 0],
+            loss: [0.5, null],
+            lr: [0.1, 0.1],
+            samplesPerSecond: [10, 20],
+            elapsedMs: [5, 9],
+          },
+          evals: [{ step: 2, epoch: 0, split: 'test', loss: 0.4, accuracy: 0.9, n: 100 }],
+        },
+      ],
+    });
+    const lines = runCsv(s.runs.get('r')!).trimEnd().split('\n');
+    expect(lines[0]).toBe(
+      'step,epoch,loss,smoothed_loss,lr,samples_per_second,elapsed_ms,train_accuracy,train_loss,validation_accuracy,validation_loss,test_accuracy,test_loss',
+    );
+    expect(lines[1]).toBe('1,0,0.5,0.5,0.1,10,5,,,,,,');
+    expect(lines[2]).toBe('2,0,,,0.1,20,9,,,,,0.9,0.4');
+  });
+});

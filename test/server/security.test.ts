@@ -1,0 +1,153 @@
+// Refusals: malformed, oversized, unauthorised messages (1008), token, Origin and Host checks.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Subject } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createController } from '../../src/pipeline/controller.js';
+import { type DashboardServer, startDashboardServer } from '../../src/server/dashboard-server.js';
+import type { TrainEvent } from '../../src/train/events.js';
+import { connect, type TestClient } from './clients.js';
+
+const quiet = () => {};
+let server: DashboardServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const step = (n: number): TrainEvent => ({
+  type: 'step',
+  step: n,
+  epoch: 0,
+  loss: 1 / n,
+  lr: 1e-3,
+  samples: 10,
+  samplesPerSecond: 100,
+  elapsedMs: n,
+  skipped: false,
+  gradNorm: 1,
+});
+
+/** The server still works: the bystander gets the next frame and a newcomer gets a hello. */
+async function stillServing(events: Subject<TrainEvent>, bystander: TestClient, n: number): Promise<void> {
+  events.next(step(n));
+  await bystander.until(() => (bystander.steps.get('r') ?? []).includes(n));
+  const newcomer = await connect(server!.port);
+  await newcomer.until(() => newcomer.messages[0]?.type === 'hello');
+  newcomer.ws.close();
+}
+
+describe('startDashboardServer', () => {
+  describe('#security', () => {
+    const control = JSON.stringify({ v: 1, type: 'control', runId: 'r', action: 'pause' });
+    it.each([
+      { name: 'text that is not JSON', data: 'hello?' },
+      { name: 'an unknown message type', data: '{"v":1,"type":"subscribe"}' },
+      { name: 'another protocol version', data: '{"v":2,"type":"resync"}' },
+      { name: 'an unknown field', data: '{"v":1,"type":"resync","all":true}' },
+      {
+        name: 'setLearningRate without lr',
+        data: '{"v":1,"type":"control","runId":"r","action":"setLearningRate"}',
+      },
+      {
+        name: 'a negative learning rate',
+        data: '{"v":1,"type":"control","runId":"r","action":"setLearningRate","lr":-1}',
+      },
+      { name: 'a binary frame', data: Buffer.from(control) },
+      {
+        name: 'an oversized message (5 KB)',
+        data: JSON.stringify({ v: 1, type: 'resync', pad: 'x'.repeat(5000) }),
+      },
+    ])('closes the socket with 1008 on $name, and only that socket', async ({ data }) => {
+      server = await startDashboardServer({ port: 0, control: true, intervalMs: 20, log: quiet });
+      const events = new Subject<TrainEvent>();
+      server.attachRun('r', events, createController());
+      const bystander = await connect(server.port);
+      const offender = await connect(server.port);
+      offender.ws.send(data);
+      const { code, reason } = await offender.closed;
+      expect(code).toBe(1008);
+      expect(reason).toMatch(/malformed|binary|exceeds/);
+      await stillServing(events, bystander, 1);
+    });
+
+    it('refuses control messages (1008) when control is disabled', async () => {
+      server = await startDashboardServer({ port: 0, intervalMs: 20, log: quiet });
+      const events = new Subject<TrainEvent>();
+      const controller = createController();
+      server.attachRun('r', events, controller);
+      const bystander = await connect(server.port);
+      const client = await connect(server.port);
+      client.ws.send(control);
+      expect(await client.closed).toEqual({ code: 1008, reason: expect.stringMatching(/unauthorised/) });
+      expect(controller.state.paused).toBe(false);
+      await stillServing(events, bystander, 1);
+    });
+
+    it('accepts control messages with the token and refuses (1008) those without it', async () => {
+      server = await startDashboardServer({ port: 0, token: 'sesame', control: true, log: quiet });
+      const controller = createController();
+      server.attachRun('r', new Subject<TrainEvent>(), controller);
+      const good = await connect(server.port, { path: '/ws?token=sesame' });
+      good.ws.send(JSON.stringify({ v: 1, type: 'control', runId: 'r', action: 'pause', token: 'sesame' }));
+      await expect.poll(() => controller.state.paused).toBe(true);
+      const setLr = {
+        v: 1,
+        type: 'control',
+        runId: 'r',
+        action: 'setLearningRate',
+        lr: 0.01,
+        token: 'sesame',
+      };
+      good.ws.send(JSON.stringify(setLr));
+      await expect.poll(() => controller.state.lrOverride).toBe(0.01);
+      for (const token of [undefined, 'open sesame']) {
+        const bad = await connect(server.port, { path: '/ws?token=sesame' });
+        bad.ws.send(JSON.stringify({ v: 1, type: 'control', runId: 'r', action: 'stop', token }));
+        expect((await bad.closed).code).toBe(1008);
+      }
+      expect(controller.state.stopped).toBe(false);
+      expect(good.ws.readyState).toBe(good.ws.OPEN);
+      good.ws.close();
+    });
+
+    it('refuses sockets without the token (401), from foreign origins or hosts (403)', async () => {
+      server = await startDashboardServer({ port: 0, token: 'sesame', log: quiet });
+      await expect(connect(server.port)).rejects.toThrow(/401/);
+      await expect(connect(server.port, { path: '/ws?token=wrong' })).rejects.toThrow(/401/);
+      const foreign = { path: '/ws?token=sesame', headers: { origin: 'http://evil.example' } };
+      await expect(connect(server.port, foreign)).rejects.toThrow(/403/);
+      const own = { path: '/ws?token=sesame', headers: { origin: `http://127.0.0.1:${server.port}` } };
+      (await connect(server.port, own)).ws.close();
+      await server.close();
+      // Without a token, a loopback server also refuses a non-loopback Host (DNS rebinding).
+      server = await startDashboardServer({ port: 0, log: quiet });
+      await expect(
+        connect(server.port, { headers: { host: `evil.example:${server.port}` } }),
+      ).rejects.toThrow(/403/);
+      (await connect(server.port)).ws.close();
+    });
+
+    it('serves the page only with the token, and nothing outside its folder', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'gradstream-page-'));
+      writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
+      server = await startDashboardServer({ port: 0, token: 'sesame', staticDir: dir, log: quiet });
+      const base = `http://127.0.0.1:${server.port}`;
+      expect((await fetch(`${base}/`)).status).toBe(401);
+      expect((await fetch(`${base}/?token=sesame`)).status).toBe(200);
+      expect((await fetch(`${base}/..%2f..%2fpackage.json`)).status).toBe(404);
+      expect((await fetch(`${base}/?token=sesame`, { method: 'POST' })).status).toBe(405);
+    });
+
+    it('generates and prints a token when bound beyond loopback', async () => {
+      const lines: string[] = [];
+      server = await startDashboardServer({ host: '0.0.0.0', port: 0, log: (line) => lines.push(line) });
+      expect(server.token).toMatch(/^[\w-]{20,}$/);
+      expect(lines.join('\n')).toContain(`?token=${server.token}`);
+      await expect(connect(server.port)).rejects.toThrow(/401/);
+      (await connect(server.port, { path: `/ws?token=${server.token}` })).ws.close();
+    });
+  });
+});
