@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readIdxFile } from '../src/data/idx.js';
 import { GradstreamError } from '../src/errors.js';
+import { mlp } from '../src/nn/mlp.js';
 import { adam } from '../src/optim/alias.js';
 import { optimizerFromConfig } from '../src/optim/from-config.js';
 import { createOptimizer } from '../src/optim/optimizer.js';
 import { createPlan } from '../src/pipeline/plan.js';
-import { mlp } from '../src/nn/mlp.js';
 
 function errorOf(f: () => unknown): GradstreamError {
   try {
@@ -37,12 +37,16 @@ describe('errors on bad input', () => {
   });
 
   it('rejects batch size 0', () => {
-    const e = errorOf(() => createPlan({ model: mlp({ sizes: [4, 2] }), optimizer: adam({ lr: 0.1 }), batchSize: 0, workers: 1 }));
+    const e = errorOf(() =>
+      createPlan({ model: mlp({ sizes: [4, 2] }), optimizer: adam({ lr: 0.1 }), batchSize: 0, workers: 1 }),
+    );
     expect(e.message).toBe('train: batchSize must be an integer in [1, ∞), got 0');
   });
 
   it('names the buffer whose length does not match the parameters', () => {
-    const e = errorOf(() => createOptimizer(adam({ lr: 0.1 }), { params: new Float32Array(8), grads: new Float32Array(7) }));
+    const e = errorOf(() =>
+      createOptimizer(adam({ lr: 0.1 }), { params: new Float32Array(8), grads: new Float32Array(7) }),
+    );
     expect(e.code).toBe('ERR_SHAPE_MISMATCH');
     expect(e.message).toMatch(/grads has length 7, expected 8/);
   });

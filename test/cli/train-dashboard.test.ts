@@ -11,7 +11,26 @@ import WebSocket from 'ws';
 describe('gradstream train with the dashboard', () => {
   it('serves the page and streams the run to a WebSocket client', async () => {
     const store = mkdtempSync(join(tmpdir(), 'gradstream-dash-'));
-    const args = ['--import', 'tsx', 'src/cli/main.ts', 'train', '--port', '0', '--steps', '120', '--batch-size', '50', '--hidden', '32', '--train-limit', '3000', '--eval-every', '40', '--store', store];
+    const args = [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'train',
+      '--port',
+      '0',
+      '--steps',
+      '120',
+      '--batch-size',
+      '50',
+      '--hidden',
+      '32',
+      '--train-limit',
+      '3000',
+      '--eval-every',
+      '40',
+      '--store',
+      store,
+    ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     const url = await new Promise<string>((resolve, reject) => {
       let err = '';

@@ -2,7 +2,14 @@
 // and four rows of the output share each loaded row of b.
 
 /** c[m×n] = a[m×k] · b[k×n]. */
-export function matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void {
+export function matmul(
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+): void {
   c.fill(0, 0, m * n);
   let i = 0;
   for (; i + 4 <= m; i += 4) {
