@@ -14,7 +14,7 @@ import type { GradientBatch, Runner, StepDescriptor, UpdateResult } from './runn
 import type { SharedDataset } from './shared-data.js';
 import { StateSnapshot } from './snapshot.js';
 import { gradientNorm, stepLoss } from './step-math.js';
-import type { EvalSums, WorkerInit } from './tasks.js';
+import type { EvalSums, StepRows, WorkerInit } from './tasks.js';
 import { workerEntry } from './worker-path.js';
 
 /** Options of {@link PoolRunner.create}. */
@@ -155,21 +155,23 @@ export class PoolRunner implements Runner {
     return this.#complete(batch, applied);
   }
 
+  /** One task per lane, `task(lane)` each, on the named handler. */
+  #onLanes<T>(handler: string, task: (lane: number) => object): Promise<T>[] {
+    const tasks: Promise<T>[] = [];
+    for (let lane = 0; lane < this.#plan.lanes; lane++)
+      tasks.push(this.#pool.run(task(lane), { name: handler }));
+    return tasks;
+  }
+
   #dispatchStep(step: StepDescriptor, t: number): Promise<boolean[]> {
-    const tasks: Promise<boolean>[] = [];
-    for (let lane = 0; lane < this.#plan.lanes; lane++) {
-      const task = {
-        step: step.step,
-        epoch: step.epoch,
-        start: step.start,
-        count: step.count,
-        ring: 0,
-        lane,
-        t,
-        lrOverride: step.lrOverride,
-      };
-      tasks.push(this.#pool.run(task, { name: 'step' }) as Promise<boolean>);
-    }
+    const rows = stepRows(step);
+    const tasks = this.#onLanes<boolean>('step', (lane) => ({
+      ...rows,
+      ring: 0,
+      lane,
+      t,
+      lrOverride: step.lrOverride,
+    }));
     const all = Promise.all(tasks);
     // When one lane fails, wake the others out of the barrier so the step settles promptly.
     all.catch(() => abortBarrier(this.#sync));
@@ -252,18 +254,8 @@ export class PoolRunner implements Runner {
     // Gradient tasks only write their ring entry, so a failed one is simply run again.
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
       try {
-        const tasks: Promise<unknown>[] = [];
-        for (let lane = 0; lane < this.#plan.lanes; lane++) {
-          const task = {
-            step: step.step,
-            epoch: step.epoch,
-            start: step.start,
-            count: step.count,
-            ring,
-            lane,
-          };
-          tasks.push(this.#pool.run(task, { name: 'gradients' }));
-        }
+        const rows = stepRows(step);
+        const tasks = this.#onLanes('gradients', (lane) => ({ ...rows, ring, lane }));
         await Promise.all(tasks);
         return this.#gradientBatch(step, ring);
       } catch (e) {
@@ -282,11 +274,14 @@ export class PoolRunner implements Runner {
   async #asyncUpdate(batch: GradientBatch): Promise<UpdateResult> {
     resetSync(this.#sync);
     const t = this.#updates + 1;
-    const tasks: Promise<boolean>[] = [];
-    for (let lane = 0; lane < this.#plan.lanes; lane++) {
-      const task = { t, count: batch.step.count, ring: batch.ring, lane, lrOverride: batch.step.lrOverride };
-      tasks.push(this.#pool.run(task, { name: 'update' }) as Promise<boolean>);
-    }
+    const { count, lrOverride } = batch.step;
+    const tasks = this.#onLanes<boolean>('update', (lane) => ({
+      t,
+      count,
+      ring: batch.ring,
+      lane,
+      lrOverride,
+    }));
     try {
       return this.#complete(batch, (await Promise.all(tasks)).every(Boolean));
     } catch (error) {
@@ -308,13 +303,10 @@ export class PoolRunner implements Runner {
     if (!data)
       throw new GradstreamError('ERR_INVALID_OPTION', `evaluate: no evaluation set ${JSON.stringify(set)}`);
     const lanes = this.#plan.lanes;
-    const tasks: Promise<EvalSums>[] = [];
-    for (let lane = 0; lane < lanes; lane++) {
+    const tasks = this.#onLanes<EvalSums>('evaluate', (lane) => {
       const start = Math.floor((lane * data.n) / lanes);
-      const end = Math.floor(((lane + 1) * data.n) / lanes);
-      if (end > start)
-        tasks.push(this.#pool.run({ set, start, count: end - start, lane }, { name: 'evaluate' }));
-    }
+      return { set, start, count: Math.floor(((lane + 1) * data.n) / lanes) - start, lane };
+    });
     let lossSum = 0;
     let correct = 0;
     for (const sums of await Promise.all(tasks)) {
@@ -328,4 +320,9 @@ export class PoolRunner implements Runner {
     abortBarrier(this.#sync);
     await this.#pool.destroy();
   }
+}
+
+/** The row range of a step, as every task descriptor carries it. */
+function stepRows(step: StepDescriptor): StepRows {
+  return { step: step.step, epoch: step.epoch, start: step.start, count: step.count };
 }
