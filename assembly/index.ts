@@ -12,4 +12,6 @@ export {
   sumRows,
 } from './elementwise';
 export { matmul, matmulTransA, matmulTransB } from './matmul';
+export { momentumStep, sgdStep } from './optim';
+export { adagradStep, adamStep, rmspropStep } from './optim-adaptive';
 export { reservedBytes } from './scratch';

@@ -4,7 +4,7 @@
 
 import { gatherBatch } from '../src/data/batch.js';
 import { commitBatchStats } from '../src/nn/layers/batch-norm.js';
-import { applyUpdates } from '../src/optim/optimizer.js';
+import { stepInPlace } from '../src/optim/optimizer.js';
 import { barrierWait } from '../src/pipeline/barrier.js';
 import { microBatchRows, SYNC } from '../src/pipeline/plan.js';
 import { gradientNorm, stepLoss } from '../src/pipeline/step-math.js';
@@ -63,8 +63,8 @@ export function updateShard(state: WorkerState, task: UpdateTask): boolean {
   if (Atomics.load(state.sync, SYNC.nonFinite) !== 0) return false;
   const shard = state.shard(task.ring, task.lane);
   const ctx = { step: task.t, lrOverride: task.lrOverride, gradNorm: gradientNorm(state.norms) };
-  state.transform.update(shard.u, shard.slots, shard.params, ctx);
-  applyUpdates(shard.params, shard.u);
+  // Fused (one pass) for the named recipes, else the composed chain then applyUpdates.
+  stepInPlace(state.transform, shard.u, shard.slots, shard.params, ctx);
   const bn = state.plan.model.batchNorm;
   if (task.lane === 0 && bn) {
     for (let k = 0; k < state.plan.microBatches; k++) {

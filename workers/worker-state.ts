@@ -5,7 +5,7 @@ import { epochOrder } from '../src/data/batch.js';
 import type { Dataset } from '../src/data/dataset.js';
 import { jsKernels } from '../src/kernels/js/index.js';
 import type { Kernels } from '../src/kernels/kernels.js';
-import { attachWasmKernels } from '../src/kernels/wasm/wasm-kernels.js';
+import { attachWasmKernels, attachWasmOptimizerKernels } from '../src/kernels/wasm/wasm-kernels.js';
 import { Network } from '../src/nn/network.js';
 import { compile } from '../src/optim/compile.js';
 import type { Slots, Transform } from '../src/optim/transform.js';
@@ -65,7 +65,9 @@ export class WorkerState {
     this.kernels = init.wasm ? attachWasmKernels(init.wasm) : jsKernels;
     const buffer = init.wasm ? (init.wasm.memory.buffer as unknown as SharedArrayBuffer) : init.memory.buffer;
     this.arena = new Arena(buffer, init.memory.descriptor);
-    this.transform = compile(init.plan.optimizer);
+    // The shards' views lie in the wasm memory when the kernels are wasm: fuse the update there too.
+    const optimizerKernels = init.wasm ? attachWasmOptimizerKernels(init.wasm) : undefined;
+    this.transform = compile(init.plan.optimizer, { kernels: optimizerKernels });
     this.train = attachDataset(init.train);
     this.sync = this.arena.i32('sync');
     this.losses = this.arena.f64('losses');

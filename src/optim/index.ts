@@ -15,8 +15,10 @@ export {
   clipByGlobalNorm,
   clipFactor,
 } from './clip-by-global-norm.js';
-export { compile, TRANSFORM_KINDS } from './compile.js';
+export { type CompileOptions, compile, TRANSFORM_KINDS } from './compile.js';
 export { OPTIMIZER_NAMES, type OptimizerConfig, optimizerFromConfig } from './from-config.js';
+export { type CompiledTransform, type FusedStep, fuseChain } from './fused.js';
+export { jsOptimizerKernels, type OptimizerKernels } from './kernels.js';
 export {
   allocateSlots,
   applyUpdates,

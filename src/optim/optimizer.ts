@@ -1,9 +1,10 @@
-// The optimizer runtime for one flat vector (or one contiguous shard of it): checks, then plain loops.
-// Nothing here allocates per step; slots come from the caller so they can live in the shared arena.
+// The optimizer runtime for one flat vector (or one contiguous shard of it): checks, then the fused
+// step or the composed chain. Nothing here allocates per step; slots come from the caller (the arena).
 
 import { checkLength, checkNumber, invalidOption } from '../errors.js';
 import { flattenChain } from './chain.js';
-import { compile } from './compile.js';
+import { type CompileOptions, compile } from './compile.js';
+import type { CompiledTransform } from './fused.js';
 import { learningRateFor, type ScaleByLearningRateSpec } from './scale-by-learning-rate.js';
 import type { Slots, StepContext, Transform, TransformSpec } from './transform.js';
 
@@ -68,13 +69,34 @@ function isLearningRateOverride(lr: number | undefined): boolean {
 }
 
 /**
- * One optimizer step on a vector or a shard: transforms the gradient `u` into the update in
- * place, then adds it to `params`. `u` may be the gradient buffer itself (it is overwritten,
- * which is fine when gradients are recomputed every step). `ctx.step` is 1-based; schedules see
- * count `step − 1`. When `transform.needsGradNorm`, `ctx.gradNorm` must be the norm over all shards.
+ * The unchecked core of {@link optimizerStep}, for callers that checked the buffers once (the
+ * pipeline's shards): the transform's fused `step` when it has one (one pass, `u` left as it was),
+ * else its `update` (which overwrites `u` with the update) and `applyUpdates`.
+ */
+export function stepInPlace(
+  transform: CompiledTransform,
+  u: Float32Array,
+  slots: Slots,
+  params: Float32Array,
+  ctx: StepContext,
+): void {
+  if (transform.step) {
+    transform.step(u, slots, params, ctx);
+    return;
+  }
+  transform.update(u, slots, params, ctx);
+  applyUpdates(params, u);
+}
+
+/**
+ * One optimizer step on a vector or a shard: transforms the gradient `u` into the update and adds
+ * it to `params`, fused into one pass when `compile` recognised a named recipe. `u` may be the
+ * gradient buffer itself: the composed path overwrites it with the update, the fused one leaves it,
+ * so read neither afterwards. `ctx.step` is 1-based; schedules see count `step − 1`. When
+ * `transform.needsGradNorm`, `ctx.gradNorm` must be the norm over all shards.
  */
 export function optimizerStep(
-  transform: Transform,
+  transform: CompiledTransform,
   u: Float32Array,
   slots: Slots,
   params: Float32Array,
@@ -85,8 +107,7 @@ export function optimizerStep(
     checkNumber('optimizerStep', 'ctx.step', ctx.step, { min: 1, integer: true });
   if (!isLearningRateOverride(ctx.lrOverride))
     checkNumber('optimizerStep', 'ctx.lrOverride', ctx.lrOverride, { min: 0 });
-  transform.update(u, slots, params, ctx);
-  applyUpdates(params, u);
+  stepInPlace(transform, u, slots, params, ctx);
 }
 
 /**
@@ -101,7 +122,7 @@ export function learningRateAt(spec: TransformSpec, step: number, lrOverride?: n
 /** Buffers of {@link createOptimizer}. */
 export interface OptimizerBuffers {
   readonly params: Float32Array;
-  /** Recomputed by the caller before each `step()`; overwritten with the update. */
+  /** Recomputed by the caller before each `step()`; then it holds the update, or (fused) the gradient. */
   readonly grads: Float32Array;
   /** The spec's slots (e.g. arena views); zero-filled new arrays when omitted. */
   readonly slots?: Slots;
@@ -111,7 +132,7 @@ export interface OptimizerBuffers {
 
 /** A compiled optimizer bound to its buffers. */
 export interface Optimizer {
-  readonly transform: Transform;
+  readonly transform: CompiledTransform;
   readonly slots: Slots;
   /** Updates applied so far; the next `step()` is update number `count + 1`. */
   readonly count: number;
@@ -121,6 +142,7 @@ export interface Optimizer {
 
 /**
  * Compiles `spec` and binds it to `params` and `grads` (checked once here, not per step).
+ * `options.kernels` picks the fused kernels (default JS); wasm kernels need every buffer in their memory.
  *
  * @example
  * const opt = createOptimizer(adam({ lr: 1e-3 }), { params, grads });
@@ -129,9 +151,13 @@ export interface Optimizer {
  *   opt.step();
  * }
  */
-export function createOptimizer(spec: TransformSpec, buffers: OptimizerBuffers): Optimizer {
+export function createOptimizer(
+  spec: TransformSpec,
+  buffers: OptimizerBuffers,
+  options: CompileOptions = {},
+): Optimizer {
   const { params, grads } = buffers;
-  const transform = compile(spec);
+  const transform = compile(spec, options);
   const slots = buffers.slots ?? allocateSlots(transform, params.length);
   checkLength('createOptimizer', 'grads', grads.length, params.length);
   checkBuffers(transform, grads, slots, params, 'createOptimizer');
@@ -154,8 +180,7 @@ export function createOptimizer(spec: TransformSpec, buffers: OptimizerBuffers):
       ctx.step = count + 1;
       ctx.lrOverride = lrOverride;
       ctx.gradNorm = transform.needsGradNorm ? Math.sqrt(globalNormSquared(grads)) : 0;
-      transform.update(grads, slots, params, ctx);
-      applyUpdates(params, grads);
+      stepInPlace(transform, grads, slots, params, ctx);
       count++;
     },
   };

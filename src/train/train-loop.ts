@@ -109,11 +109,11 @@ export function trainLoop(options: TrainLoopOptions): TrainLoopResult {
   const network = new Network(model, arena, { capacity: batchSize, kernels: kernels.kernels, seed });
   network.initialize(seed);
   const slots = Object.fromEntries(slotNames.map((name) => [name, arena.f32(`opt/${name}`)]));
-  const optimizer = createOptimizer(options.optimizer, {
-    params: network.params,
-    grads: network.grads,
-    slots,
-  });
+  const optimizer = createOptimizer(
+    options.optimizer,
+    { params: network.params, grads: network.grads, slots },
+    { kernels: kernels.wasm?.optimizer },
+  );
   const perEpoch = batchCount(train.n, batchSize, false);
   const totalSteps = perEpoch * epochs;
   const history: EpochInfo[] = [];

@@ -102,9 +102,9 @@ describe('createOptimizer', () => {
     const opt = createOptimizer(sgd({ lr: 0.5 }), { params, grads });
     grads.set([2, 4]);
     opt.step();
-    // p = [1 − 0.5·2, −1 − 0.5·4] = [0, −3]; the gradient buffer now holds the update
+    // p = [1 − 0.5·2, −1 − 0.5·4] = [0, −3]; sgd fuses, so the gradient buffer keeps the gradient
     expectClose(params, [0, -3]);
-    expectClose(grads, [-1, -2]);
+    expectClose(grads, [2, 4]);
     expect(opt.count).toBe(1);
     grads.set([2, 4]);
     opt.step(0.25);

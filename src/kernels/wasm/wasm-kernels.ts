@@ -2,6 +2,7 @@
 // attaches further instances to that memory, one per worker thread, from a plain postable handle.
 
 import { GradstreamError, invalidOption } from '../../errors.js';
+import type { OptimizerKernels } from '../../optim/kernels.js';
 import type { ArenaAllocation } from '../../tensor/arena.js';
 import type { Kernels } from '../kernels.js';
 import { bindKernels, type KernelExports } from './bind.js';
@@ -14,6 +15,7 @@ import {
   WASM_PAGE_BYTES,
 } from './memory.js';
 import { WASM_MODULES } from './modules.generated.js';
+import { bindOptimizerKernels, type OptimizerKernelExports } from './optim-bind.js';
 
 /** Options of `createWasmKernels`. */
 export interface WasmKernelOptions {
@@ -37,6 +39,8 @@ export interface WasmKernelHandle {
 /** A wasm kernel set with its memory, the arena allocation inside it, and a handle for workers. */
 export interface WasmKernelSet {
   readonly kernels: Kernels;
+  /** The fused optimizer steps of the same instance, for `compile(spec, { kernels })`. */
+  readonly optimizer: OptimizerKernels;
   readonly memory: WebAssembly.Memory;
   /** Pass to `ArenaBuilder.build` (once): the arena then lives in `memory`, after the kernels' pages. */
   readonly allocation: ArenaAllocation;
@@ -64,7 +68,7 @@ function unsupported(what: string): never {
   );
 }
 
-function instantiate(handle: WasmKernelHandle): KernelExports {
+function instantiate(handle: WasmKernelHandle): KernelExports & OptimizerKernelExports {
   if (!(handle?.memory instanceof WebAssembly.Memory)) {
     invalidOption('attachWasmKernels', 'handle.memory', 'a WebAssembly.Memory', typeof handle?.memory);
   }
@@ -74,7 +78,7 @@ function instantiate(handle: WasmKernelHandle): KernelExports {
     module = moduleFor(handle.relaxed, handle.shared);
   }
   const instance = new WebAssembly.Instance(module, { env: { memory: handle.memory } });
-  return instance.exports as unknown as KernelExports;
+  return instance.exports as unknown as KernelExports & OptimizerKernelExports;
 }
 
 const nameOf = (relaxed: boolean): string => (relaxed ? 'wasm-relaxed-simd' : 'wasm-simd');
@@ -88,6 +92,17 @@ const nameOf = (relaxed: boolean): string => (relaxed ? 'wasm-relaxed-simd' : 'w
  */
 export function attachWasmKernels(handle: WasmKernelHandle): Kernels {
   return bindKernels(instantiate(handle), handle.memory, nameOf(handle.relaxed));
+}
+
+/**
+ * The fused optimizer steps on an existing memory, for a worker's `compile(spec, { kernels })`. Like
+ * `attachWasmKernels` it instantiates the module on the handle's memory (the module is stateless).
+ *
+ * @example
+ * const transform = compile(plan.optimizer, { kernels: attachWasmOptimizerKernels(workerData.kernels) });
+ */
+export function attachWasmOptimizerKernels(handle: WasmKernelHandle): OptimizerKernels {
+  return bindOptimizerKernels(instantiate(handle), handle.memory, nameOf(handle.relaxed));
 }
 
 /**
@@ -125,5 +140,6 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernelSe
   if (reserved >= maximumBytes) invalidOption(WHERE, 'maximumBytes', `more than ${reserved}`, maximumBytes);
   memory.grow(reserved / WASM_PAGE_BYTES - memory.buffer.byteLength / WASM_PAGE_BYTES);
   const kernels = bindKernels(exports, memory, nameOf(relaxed));
-  return { kernels, memory, allocation: arenaAllocation(memory, reserved), handle };
+  const optimizer = bindOptimizerKernels(exports, memory, nameOf(relaxed));
+  return { kernels, optimizer, memory, allocation: arenaAllocation(memory, reserved), handle };
 }
