@@ -119,7 +119,7 @@ export function registerTrainCommand(program: Command): void {
       ]),
     )
     .option('--staleness <k>', `async: updates a gradient may lag (default ${d.staleness})`, number)
-    .option('--micro-batches <k>', 'micro-batches per batch (default min(4, batch size))', number)
+    .option('--micro-batches <k>', 'micro-batches per batch (default min(2, batch size))', number)
     .option('--seed <n>', `seed of init, split, shuffle and dropout (default ${d.seed})`, number)
     .option('--eval-every <n>', 'validate every n steps (default: each epoch)', number)
     .option(

@@ -152,7 +152,7 @@ export const runConfigSchema = z
     staleness: int(1, 16).default(DEFAULTS.staleness).describe('async: updates a gradient may lag'),
     microBatches: int(1)
       .optional()
-      .describe('micro-batches per batch, ≤ batchSize (default min(4, batchSize))'),
+      .describe('micro-batches per batch, ≤ batchSize (default min(2, batchSize))'),
     seed: anyInt().default(DEFAULTS.seed).describe('seed of init, split, shuffle and dropout'),
     evalEvery: int(0).default(DEFAULTS.evalEvery).describe('validate every n steps (0: every epoch)'),
     histogramEvery: int(0)

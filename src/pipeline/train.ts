@@ -63,7 +63,7 @@ export interface TrainConfig {
   readonly steps?: number;
   /** Worker threads (lanes). Default: the machine's available parallelism. */
   readonly workers?: number;
-  /** Micro-batches per batch, fixed whatever the worker count. Default 4. */
+  /** Micro-batches per batch, fixed whatever the worker count. Default 2. */
   readonly microBatches?: number;
   /** Default `sync`. */
   readonly mode?: PipelineMode;
