@@ -2,7 +2,7 @@
 // refused with exit 2 before any work, and an interrupted run resumed bit-identically.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -127,5 +127,53 @@ describe('gradstream train', () => {
     expect(series(straight.id, 'loss')).toHaveLength(100);
     expect(after.getRun(interrupted.id)?.status).toBe('completed');
     after.close();
+  });
+});
+
+describe('gradstream resume', () => {
+  it('refuses a corrupt newest checkpoint, and falls back to an older good one only when asked', async () => {
+    const store = mkdtempSync(join(tmpdir(), 'gradstream-corrupt-'));
+    const common = [
+      '--steps',
+      '30',
+      '--batch-size',
+      '50',
+      '--hidden',
+      '16',
+      '--train-limit',
+      '2000',
+      '--checkpoint-every',
+      '10',
+      '--no-dashboard',
+      '--store',
+      store,
+    ];
+    let signalled = false;
+    const code = await stream(['train', '--name', 'victim', ...common], (e, child) => {
+      if (!signalled && e.type === 'step' && (e.step ?? 0) >= 22) {
+        signalled = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(code).toBe(130);
+    const runs = RunStore.open({ dir: store });
+    const run = runs.findRun('victim')!;
+    runs.close();
+    const dir = checkpointDir(store, run.id);
+    const newest = latestCheckpoint(dir)!;
+    const bytes = readFileSync(newest.path);
+    bytes[bytes.length - 100] ^= 0xff; // flip bits inside the payload
+    writeFileSync(newest.path, bytes);
+
+    const refused = gradstream('resume', 'victim', '--no-dashboard', '--store', store);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/checksum|corrupt/i);
+    expect(refused.stderr).toMatch(/fallback/);
+
+    const resumed = gradstream('resume', 'victim', '--fallback', '--no-dashboard', '--store', store);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/skipped corrupt .*ckpt-/);
+    expect(resumed.stderr).toMatch(/resuming run .* \(step (10|20)\)/);
+    expect(latestCheckpoint(dir)!.checkpoint.step).toBe(30);
   });
 });
