@@ -6,9 +6,10 @@ import { gatherBatch } from '../src/data/batch.js';
 import { commitBatchStats } from '../src/nn/layers/batch-norm.js';
 import { stepInPlace } from '../src/optim/optimizer.js';
 import { barrierWait } from '../src/pipeline/barrier.js';
-import { microBatchRows, SYNC } from '../src/pipeline/plan.js';
+import { stepRows } from '../src/pipeline/batch-source.js';
+import { MAX_CHUNK_STEPS, microBatchRows, RESULT, SYNC } from '../src/pipeline/plan.js';
 import { gradientNorm, stepLoss } from '../src/pipeline/step-math.js';
-import type { EvalSums, EvalTask, GradientTask, StepTask, UpdateTask } from '../src/pipeline/tasks.js';
+import type { ChunkTask, EvalSums, EvalTask, GradientTask, UpdateTask } from '../src/pipeline/tasks.js';
 import type { WorkerState } from './worker-state.js';
 
 /** Computes the loss and gradients of the micro-batches k ≡ lane (mod lanes) of a step. */
@@ -62,7 +63,10 @@ export function reduceShard(state: WorkerState, ring: number, lane: number, coun
 export function updateShard(state: WorkerState, task: UpdateTask): boolean {
   if (Atomics.load(state.sync, SYNC.nonFinite) !== 0) return false;
   const shard = state.shard(task.ring, task.lane);
-  const ctx = { step: task.t, lrOverride: task.lrOverride, gradNorm: gradientNorm(state.norms) };
+  const ctx = state.stepContext; // reused: no allocation per step
+  ctx.step = task.t;
+  ctx.lrOverride = task.lrOverride;
+  ctx.gradNorm = gradientNorm(state.norms);
   // Fused (one pass) for the named recipes, else the composed chain then applyUpdates.
   stepInPlace(state.transform, shard.u, shard.slots, shard.params, ctx);
   const bn = state.plan.model.batchNorm;
@@ -82,13 +86,6 @@ export function update(state: WorkerState, task: UpdateTask): boolean {
   return updateShard(state, task);
 }
 
-/** Gradients, barrier, then the update phase: one task per lane per step (sync mode). */
-export function step(state: WorkerState, task: StepTask): boolean {
-  computeGradients(state, task);
-  barrierWait(state.sync, state.plan.lanes, state.init.barrierTimeoutMs);
-  return update(state, task);
-}
-
 /** Loss and correct-prediction sums over rows [start, start+count) of an evaluation set. */
 export function evaluate(state: WorkerState, task: EvalTask, data = state.init.evalSets[task.set]): EvalSums {
   const net = state.evalNetwork(task.lane);
@@ -104,4 +101,81 @@ export function evaluate(state: WorkerState, task: EvalTask, data = state.init.e
     correct += r.correct;
   }
   return { lossSum, correct, n: task.count };
+}
+
+/** How long lane 0 waits for the main thread to ask for the next step before ending a chunk. */
+const REQUEST_WAIT_MS = 5;
+
+/**
+ * Sync mode: runs steps `first`… of a chunk. Three barriers per step keep the lanes in lock step:
+ * gradients complete (lane 0 then publishes the step's loss), norms complete, update complete (lane 0
+ * then publishes the step's results and whether the chunk goes on). Returns the last step run.
+ */
+export function chunk(
+  state: WorkerState,
+  task: ChunkTask,
+  beforeStep: (step: number) => void = () => {},
+): number {
+  const { plan, sync, results, control } = state;
+  const schedule = state.init.schedule;
+  const timeout = state.init.barrierTimeoutMs;
+  const lead = task.lane === 0;
+  let t = task.t0;
+  // One gradient task and one update task, rewritten every step: a chunk allocates nothing per step.
+  const grad = { step: 0, epoch: 0, start: 0, count: 0, ring: 0, lane: task.lane };
+  const update = { t: 0, count: 0, ring: 0, lane: task.lane, lrOverride: undefined as number | undefined };
+  for (let step = task.first; ; step++) {
+    beforeStep(step);
+    const rows = stepRows(schedule, step, grad);
+    const at = RESULT.width * (step % MAX_CHUNK_STEPS);
+    // Lane 0 fixes the step's learning rate before the first barrier, so every shard uses the same one.
+    if (lead) results[at + RESULT.lrOverride] = control[0];
+    computeGradients(state, grad);
+    barrierWait(sync, plan.lanes, timeout);
+    if (lead) {
+      results[at + RESULT.loss] = stepLoss(plan, state.losses, 0, rows.count);
+      Atomics.store(sync, SYNC.gradsDone, step);
+      task.progress?.postMessage(step);
+    }
+    reduceShard(state, 0, task.lane, rows.count);
+    barrierWait(sync, plan.lanes, timeout);
+    const lr = results[at + RESULT.lrOverride];
+    update.t = t + 1;
+    update.count = rows.count;
+    update.lrOverride = Number.isNaN(lr) ? undefined : lr;
+    const applied = updateShard(state, update);
+    if (applied) t++;
+    if (lead) {
+      results[at + RESULT.gradNorm] = gradientNorm(state.norms);
+      results[at + RESULT.applied] = applied ? 1 : 0;
+      const goOn =
+        step < task.last && (applied || plan.nonFinite === 'skip') && nextRequested(sync, step + 1);
+      Atomics.store(sync, SYNC.proceed, goOn ? 1 : 0);
+      if (!goOn) Atomics.store(sync, SYNC.chunkEnd, step);
+    }
+    barrierWait(sync, plan.lanes, timeout);
+    if (lead) {
+      Atomics.store(sync, SYNC.nonFinite, 0); // every lane has read it; the next reduce may set it again
+      Atomics.store(sync, SYNC.progress, step);
+      task.progress?.postMessage(step);
+    }
+    if (Atomics.load(sync, SYNC.proceed) === 0) {
+      task.progress?.close();
+      return step;
+    }
+  }
+}
+
+/** True once the main thread has asked for `step`, waiting briefly for it. */
+function nextRequested(sync: Int32Array, step: number): boolean {
+  const deadline = Date.now() + REQUEST_WAIT_MS;
+  for (
+    let seen = Atomics.load(sync, SYNC.requested);
+    seen < step;
+    seen = Atomics.load(sync, SYNC.requested)
+  ) {
+    if (Date.now() > deadline) return false;
+    Atomics.wait(sync, SYNC.requested, seen, 1);
+  }
+  return true;
 }

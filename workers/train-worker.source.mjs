@@ -6,4 +6,4 @@ import { register } from 'tsx/esm/api';
 register();
 const worker = await import('./train-worker.ts');
 
-export const { step, gradients, update, evaluate } = worker;
+export const { chunk, gradients, update, evaluate } = worker;

@@ -4,10 +4,10 @@
 import { workerData } from 'node:worker_threads';
 import { SYNC } from '../src/pipeline/plan.js';
 import type {
+  ChunkTask,
   EvalSums,
   EvalTask,
   GradientTask,
-  StepTask,
   UpdateTask,
   WorkerInit,
 } from '../src/pipeline/tasks.js';
@@ -29,11 +29,10 @@ function maybeFail(s: WorkerState, task: { step?: number; lane: number }): void 
   }
 }
 
-/** Sync mode: one lane's whole step. Returns whether the update was applied. */
-export function step(task: StepTask): boolean {
+/** Sync mode: one lane's share of a chunk of steps. Returns the last step it ran. */
+export function chunk(task: ChunkTask): number {
   const s = current();
-  maybeFail(s, task);
-  return handlers.step(s, task);
+  return handlers.chunk(s, task, (step) => maybeFail(s, { step, lane: task.lane }));
 }
 
 /** Async mode, phase 1: one lane's gradients. */

@@ -50,12 +50,23 @@ export class WorkerState {
   readonly sync: Int32Array;
   readonly losses: Float64Array;
   readonly norms: Float64Array;
+  /** Per-step results of sync chunks (see RESULT in plan.ts). */
+  readonly results: Float64Array;
+  /** [0]: the learning-rate override the main thread set (NaN: follow the schedule). */
+  readonly control: Float64Array;
   /** Batch-norm running statistics (shared; folded by lane 0 in the update phase). */
   readonly buffers: Float32Array;
+  /** The optimizer's step context, rewritten every update (no allocation per step). */
+  readonly stepContext: { step: number; lrOverride: number | undefined; gradNorm: number } = {
+    step: 0,
+    lrOverride: undefined,
+    gradNorm: 0,
+  };
   /** Norm blocks as [start, end) ranges of the flat vector, fixed for the run. */
   readonly blockRanges: ReadonlyArray<readonly [number, number]>;
-  readonly #networks = new Map<string, Network>();
-  readonly #shards = new Map<string, Shard>();
+  // Numeric keys: a string key per lookup would allocate on every step.
+  readonly #networks = new Map<number, Network>();
+  readonly #shards = new Map<number, Shard>();
   #orderEpoch = -1;
   readonly #order: Uint32Array;
 
@@ -72,6 +83,8 @@ export class WorkerState {
     this.sync = this.arena.i32('sync');
     this.losses = this.arena.f64('losses');
     this.norms = this.arena.f64('norms');
+    this.results = this.arena.f64('results');
+    this.control = this.arena.f64('control');
     this.buffers = this.arena.f32('buffers');
     this.blockRanges = shardRanges(init.plan.paramSize, NORM_BLOCKS);
     this.#order = new Uint32Array(this.train.n);
@@ -79,7 +92,7 @@ export class WorkerState {
 
   /** The network lane `w` uses to compute micro-batch `k` of ring entry `r`. */
   network(r: number, w: number, k: number): Network {
-    const key = `${r}/${w}/${k}`;
+    const key = (r * 256 + w) * 4096 + k;
     let net = this.#networks.get(key);
     if (!net) {
       net = new Network(this.plan.model, this.arena, {
@@ -97,7 +110,7 @@ export class WorkerState {
 
   /** The network evaluation lane `w` uses (inference only; it never writes gradients). */
   evalNetwork(w: number): Network {
-    const key = `eval/${w}`;
+    const key = -1 - w;
     let net = this.#networks.get(key);
     if (!net) {
       net = new Network(this.plan.model, this.arena, {
@@ -122,7 +135,7 @@ export class WorkerState {
 
   /** Lane `w`'s contiguous share of the norm blocks and the views over it, for ring entry `r`. */
   shard(r: number, w: number): Shard {
-    const key = `${r}/${w}`;
+    const key = r * 256 + w;
     let shard = this.#shards.get(key);
     if (!shard) {
       const lanes = this.plan.lanes;

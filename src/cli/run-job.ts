@@ -63,6 +63,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     controller,
     runId: record.id,
     resume: job.resume?.state,
+    safePointEvery: config.checkpoint.everySteps,
     onSafePoint: checkpointPolicy({ config, model: run.model, runId: record.id, storeDir: config.store.dir }),
   });
   const events = new Subject<TrainEvent>();

@@ -48,20 +48,47 @@ export function resetSync(sync: Int32Array): void {
   Atomics.store(sync, SYNC.nonFinite, 0);
 }
 
+/** Wake-ups the main thread waits on: a worker's message after it advanced a shared counter. */
+export class Wakeups {
+  #waiters: Array<() => void> = [];
+
+  /** Resolves at the next `fire()`. */
+  next(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Wakes everything waiting now. */
+  fire(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
 /**
- * Main thread: resolves true once the barrier generation moves past `generation` (all lanes passed
- * the barrier), without blocking the event loop; resolves false if `gaveUp()` turns true first
- * (the step's tasks settled without reaching the barrier).
+ * Main thread: resolves true once `sync[index] >= value`; false if `settled` (the tasks that would
+ * advance it) resolves first. It sleeps on `wakeups` (fired by worker messages) rather than on
+ * Atomics.waitAsync, which in Node 20 leaks memory per call and does not keep the event loop alive.
  */
-export async function barrierPassed(
+export async function counterReached(
   sync: Int32Array,
-  generation: number,
-  gaveUp: () => boolean,
+  index: number,
+  value: number,
+  settled: Promise<unknown>,
+  wakeups: Wakeups,
 ): Promise<boolean> {
-  while (Atomics.load(sync, SYNC.barrierGeneration) === generation) {
-    if (gaveUp()) return false;
-    const wait = Atomics.waitAsync(sync, SYNC.barrierGeneration, generation, POLL_MS);
-    if (wait.async) await wait.value;
+  let gaveUp = false;
+  const stop = settled.then(
+    () => {
+      gaveUp = true;
+    },
+    () => {
+      gaveUp = true;
+    },
+  );
+  while (Atomics.load(sync, index) < value) {
+    if (gaveUp) return Atomics.load(sync, index) >= value;
+    await Promise.race([wakeups.next(), stop]);
   }
   return true;
 }

@@ -38,12 +38,23 @@ export function batchSchedule(o: {
 
 /** The descriptor of 1-based step `step`: its epoch and its rows in that epoch's seeded order. */
 export function stepAt(schedule: BatchSchedule, step: number): StepDescriptor {
-  const epoch = Math.floor((step - 1) / schedule.stepsPerEpoch);
   const index = (step - 1) % schedule.stepsPerEpoch;
-  const start = index * schedule.batchSize;
-  const count = Math.min(schedule.batchSize, schedule.n - start);
   const endOfEpoch = index === schedule.stepsPerEpoch - 1 || step === schedule.totalSteps;
-  return { step, epoch, start, count, endOfEpoch };
+  return { ...stepRows(schedule, step, { step: 0, epoch: 0, start: 0, count: 0 }), endOfEpoch };
+}
+
+/** Writes step `step`'s epoch and row range into `out` and returns it (no allocation: worker loops). */
+export function stepRows<T extends { step: number; epoch: number; start: number; count: number }>(
+  schedule: BatchSchedule,
+  step: number,
+  out: T,
+): T {
+  const index = (step - 1) % schedule.stepsPerEpoch;
+  out.step = step;
+  out.epoch = Math.floor((step - 1) / schedule.stepsPerEpoch);
+  out.start = index * schedule.batchSize;
+  out.count = Math.min(schedule.batchSize, schedule.n - out.start);
+  return out;
 }
 
 /**

@@ -32,8 +32,24 @@ export const SYNC = {
   abort: 2,
   nonFinite: 3,
   faultFired: 4,
-  length: 5,
+  /** Sync chunks: the last step whose gradients are complete (lane 0 writes, the main thread waits). */
+  gradsDone: 5,
+  /** Sync chunks: the last step fully applied. */
+  progress: 6,
+  /** Sync chunks: the highest step the main thread has asked for; lanes never run past it. */
+  requested: 7,
+  /** Sync chunks: lane 0's decision, read by every lane after the step's last barrier. */
+  proceed: 8,
+  /** Sync chunks: the step a chunk ended at. */
+  chunkEnd: 9,
+  length: 10,
 } as const;
+
+/** Steps one sync task may run at most (the results ring is this long). */
+export const MAX_CHUNK_STEPS = 256;
+
+/** Per-step results a chunk leaves for the main thread, at `RESULT * (step % MAX_CHUNK_STEPS)`. */
+export const RESULT = { loss: 0, gradNorm: 1, applied: 2, lrOverride: 3, width: 4 } as const;
 
 /** The plan every thread of a run shares. */
 export interface PipelinePlan {
@@ -75,11 +91,16 @@ export function createPlan(o: PlanOptions): PipelinePlan {
   const where = 'train';
   const batchSize = checkNumber(where, 'batchSize', o.batchSize, { min: 1, integer: true });
   const lanes = checkNumber(where, 'workers', o.workers, { min: 1, max: 64, integer: true });
-  const microBatches = checkNumber(where, 'microBatches', o.microBatches ?? Math.min(DEFAULT_MICRO_BATCHES, batchSize), {
-    min: 1,
-    max: batchSize,
-    integer: true,
-  });
+  const microBatches = checkNumber(
+    where,
+    'microBatches',
+    o.microBatches ?? Math.min(DEFAULT_MICRO_BATCHES, batchSize),
+    {
+      min: 1,
+      max: batchSize,
+      integer: true,
+    },
+  );
   const mode = o.mode ?? 'sync';
   if (mode !== 'sync' && mode !== 'async') invalidOption(where, 'mode', `'sync' or 'async'`, mode);
   const staleness = checkNumber(where, 'staleness', o.staleness ?? 1, { min: 1, max: 16, integer: true });
@@ -143,4 +164,6 @@ export function declarePipelineMemory(builder: ArenaBuilder, plan: PipelinePlan)
   builder.i32('sync', SYNC.length);
   builder.f64('losses', plan.ring * plan.microBatches);
   builder.f64('norms', NORM_BLOCKS);
+  builder.f64('results', MAX_CHUNK_STEPS * RESULT.width);
+  builder.f64('control', 1); // [0]: the learning-rate override, NaN to follow the schedule
 }

@@ -1,19 +1,21 @@
-// The Runner on a Piscina pool: one task per lane per step over shared memory. Sync mode fuses
-// gradients and update in one task (a barrier between them); async mode runs them as separate tasks.
-// A failed sync step is rolled back to a snapshot and replayed on fresh workers.
+// The Runner on a Piscina pool over shared memory. Sync mode runs chunks of steps per task (see
+// sync-chunks.ts); async mode runs one gradient task and one update task per lane per step.
 
+import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { GradstreamError } from '../errors.js';
 import type { Evaluation } from '../nn/evaluate.js';
 import { mlpLayouts } from '../nn/mlp.js';
 import type { Arena } from '../tensor/arena.js';
 import { entryAt } from '../tensor/layout.js';
-import { abortBarrier, barrierPassed, resetSync } from './barrier.js';
-import { gradRegion, type PipelinePlan, SYNC } from './plan.js';
+import { abortBarrier, resetSync } from './barrier.js';
+import type { BatchSchedule } from './batch-source.js';
+import { gradRegion, type PipelinePlan } from './plan.js';
 import type { GradientBatch, Runner, StepDescriptor, UpdateResult } from './runner.js';
 import type { SharedDataset } from './shared-data.js';
 import { StateSnapshot } from './snapshot.js';
 import { gradientNorm, stepLoss } from './step-math.js';
+import { SyncChunks } from './sync-chunks.js';
 import type { EvalSums, StepRows, WorkerInit } from './tasks.js';
 import { workerEntry } from './worker-path.js';
 
@@ -34,12 +36,12 @@ export interface PoolRunnerOptions {
   readonly faults?: WorkerInit['faults'];
   /** Updates already applied to the memory's state (resuming from a checkpoint). Default 0. */
   readonly updates?: number;
-}
-
-interface InFlight {
-  readonly step: StepDescriptor;
-  readonly t: number;
-  readonly done: Promise<boolean[]>;
+  /** Steps already completed (resuming). Default 0. */
+  readonly startStep?: number;
+  /** How steps map to rows (the workers run sync chunks from it). */
+  readonly schedule: BatchSchedule;
+  /** Sync mode: the last step a chunk starting at `first` may run. Default: the schedule's end. */
+  readonly lastStepFrom?: (first: number) => number;
 }
 
 /** Runs a pipeline's tasks on worker threads. */
@@ -51,13 +53,13 @@ export class PoolRunner implements Runner {
   readonly #losses: Float64Array;
   readonly #norms: Float64Array;
   readonly #evalSets: Readonly<Record<string, SharedDataset>>;
-  readonly #snapshot: StateSnapshot;
-  readonly #snapshotEvery: number;
   readonly #maxAttempts: number;
-  readonly #log: StepDescriptor[] = []; // steps completed since the snapshot, for replay
+  readonly #chunks: SyncChunks;
+  readonly #control: Float64Array;
   #updates = 0;
-  #steps = 0;
-  #inFlight: InFlight | undefined;
+  // Piscina's threads do not keep Node's event loop alive while they work, and neither does
+  // Atomics.waitAsync: an open runner holds the loop open itself, until close().
+  readonly #keepAlive = setInterval(() => {}, 60_000);
 
   private constructor(o: PoolRunnerOptions, pool: Piscina) {
     this.#pool = pool;
@@ -68,10 +70,29 @@ export class PoolRunner implements Runner {
     this.#norms = o.memory.f64('norms');
     this.#evalSets = o.evalSets;
     this.#updates = o.updates ?? 0;
-    this.#snapshot = new StateSnapshot(o.memory, o.plan);
-    this.#snapshot.take(this.#updates, 0);
-    this.#snapshotEvery = o.snapshotEvery ?? 50;
     this.#maxAttempts = o.maxAttempts ?? 3;
+    this.#control = o.memory.f64('control');
+    this.#control[0] = Number.NaN;
+    const snapshot = new StateSnapshot(o.memory, o.plan);
+    const start = { step: o.startStep ?? 0, updates: this.#updates };
+    snapshot.take(start.updates, start.step);
+    this.#chunks = new SyncChunks(
+      {
+        plan: o.plan,
+        memory: o.memory,
+        snapshot,
+        snapshotEvery: o.snapshotEvery ?? 50,
+        maxAttempts: this.#maxAttempts,
+        dispatch: (task, transfer) => Promise.all(this.#onLanes('chunk', task, transfer)),
+        lastStepFrom: o.lastStepFrom ?? (() => o.schedule.totalSteps),
+      },
+      start,
+    );
+  }
+
+  /** Sets the learning-rate override for steps that start from now on (undefined: the schedule). */
+  setLearningRate(lr: number | undefined): void {
+    this.#control[0] = lr ?? Number.NaN;
   }
 
   /** Starts the pool (one thread per lane) and hands every thread the shared memory once. */
@@ -87,6 +108,7 @@ export class PoolRunner implements Runner {
       evalSets: o.evalSets,
       barrierTimeoutMs: o.barrierTimeoutMs ?? 30_000,
       faults: o.faults,
+      schedule: o.schedule,
     };
     const lanes = o.plan.lanes;
     const pool = new Piscina({
@@ -108,122 +130,63 @@ export class PoolRunner implements Runner {
 
   async computeGradients(step: StepDescriptor): Promise<GradientBatch> {
     if (this.#plan.mode === 'async') return this.#asyncGradients(step);
-    resetSync(this.#sync);
-    const generation = Atomics.load(this.#sync, SYNC.barrierGeneration);
-    const t = this.#updates + 1;
-    const done = this.#dispatchStep(step, t);
-    let settled = false;
-    const settle = done.then(
-      () => {
-        settled = true;
-      },
-      () => {
-        settled = true;
-      },
-    );
-    this.#inFlight = { step, t, done };
-    // The first barrier of the fused task marks "all gradients written". If the tasks settle without
-    // reaching it, a lane failed: recover now, so the gradient batch reports the replayed step.
-    if (!(await barrierPassed(this.#sync, generation, () => settled))) {
-      await settle;
-      try {
-        await done;
-      } catch (error) {
-        const applied = await this.#recover(this.#inFlight, error);
-        this.#inFlight = { step, t, done: Promise.resolve([applied]) };
-      }
-    }
-    return this.#gradientBatch(step, 0);
+    const { loss, boundary } = await this.#chunks.gradients(step.step);
+    return { step, loss, samples: step.count, slots: this.#slots(step), ring: 0, boundary };
   }
 
   async applyUpdate(batch: GradientBatch): Promise<UpdateResult> {
     if (this.#plan.mode === 'async') return this.#asyncUpdate(batch);
-    const inFlight = this.#inFlight;
-    if (!inFlight || inFlight.step.step !== batch.step.step) {
-      throw new GradstreamError(
-        'ERR_WORKER',
-        `applyUpdate: step ${batch.step.step} has no gradients in flight`,
-      );
-    }
-    this.#inFlight = undefined;
-    let applied: boolean;
-    try {
-      applied = (await inFlight.done).every(Boolean);
-    } catch (error) {
-      applied = await this.#recover(inFlight, error);
-    }
-    return this.#complete(batch, applied);
+    const r = await this.#chunks.update(batch.step.step);
+    if (!r.applied && this.#plan.nonFinite === 'stop') throw this.#nonFiniteError(batch.step.step, r.loss, 0);
+    this.#updates = r.updates;
+    return {
+      step: batch.step,
+      loss: r.loss,
+      samples: batch.samples,
+      applied: r.applied,
+      updates: r.updates,
+      gradNorm: r.gradNorm,
+      lrOverride: r.lrOverride,
+      quiescent: r.quiescent,
+      boundary: batch.boundary,
+    };
   }
 
   /** One task per lane, `task(lane)` each, on the named handler. */
-  #onLanes<T>(handler: string, task: (lane: number) => object): Promise<T>[] {
+  #onLanes<T>(
+    handler: string,
+    task: (lane: number) => object,
+    transfer?: (lane: number) => MessagePort[],
+  ): Promise<T>[] {
     const tasks: Promise<T>[] = [];
-    for (let lane = 0; lane < this.#plan.lanes; lane++)
-      tasks.push(this.#pool.run(task(lane), { name: handler }));
+    for (let lane = 0; lane < this.#plan.lanes; lane++) {
+      tasks.push(this.#pool.run(task(lane), { name: handler, transferList: transfer?.(lane) }));
+    }
     return tasks;
   }
 
-  #dispatchStep(step: StepDescriptor, t: number): Promise<boolean[]> {
-    const rows = stepRows(step);
-    const tasks = this.#onLanes<boolean>('step', (lane) => ({
-      ...rows,
-      ring: 0,
-      lane,
-      t,
-      lrOverride: step.lrOverride,
-    }));
-    const all = Promise.all(tasks);
-    // When one lane fails, wake the others out of the barrier so the step settles promptly.
-    all.catch(() => abortBarrier(this.#sync));
-    return all.then(
-      async (result) => result,
-      async (error) => {
-        await Promise.allSettled(tasks);
-        throw error;
-      },
-    );
+  #slots(step: StepDescriptor): number {
+    let slots = 0;
+    for (let k = 0; k < this.#plan.microBatches; k++) if (k * this.#plan.microBatchSize < step.count) slots++;
+    return slots;
   }
 
-  /** Rolls back to the snapshot, replays the steps since, and retries the failed one. */
-  async #recover(failed: InFlight, firstError: unknown): Promise<boolean> {
-    let error = firstError;
-    for (let attempt = 2; attempt <= this.#maxAttempts; attempt++) {
-      try {
-        this.#snapshot.restore();
-        this.#updates = this.#snapshot.updates;
-        for (const step of this.#log) {
-          resetSync(this.#sync);
-          if ((await this.#dispatchStep(step, this.#updates + 1)).every(Boolean)) this.#updates++;
-        }
-        resetSync(this.#sync);
-        return (await this.#dispatchStep(failed.step, this.#updates + 1)).every(Boolean);
-      } catch (retryError) {
-        error = retryError;
-      }
-    }
-    throw new GradstreamError(
-      'ERR_WORKER',
-      `step ${failed.step.step}: stage gradients/update failed after ${this.#maxAttempts} attempts: ${(error as Error)?.message ?? error}`,
-      { cause: { step: failed.step.step, stage: 'step', error } },
-    );
-  }
-
-  /** Bookkeeping after a step: non-finite policy, update count, snapshot and replay log. */
+  /** Async bookkeeping after a step: the non-finite policy and the update count. */
   #complete(batch: GradientBatch, applied: boolean): UpdateResult {
     const { step } = batch;
     const loss = stepLoss(this.#plan, this.#losses, batch.ring, step.count);
     const gradNorm = gradientNorm(this.#norms);
     if (!applied && this.#plan.nonFinite === 'stop') throw this.#nonFiniteError(step.step, loss, batch.ring);
     if (applied) this.#updates++;
-    this.#steps++;
-    if (this.#plan.mode === 'sync') {
-      this.#log.push(step);
-      if (this.#log.length >= this.#snapshotEvery) {
-        this.#snapshot.take(this.#updates, this.#steps);
-        this.#log.length = 0;
-      }
-    }
-    return { step, loss, samples: step.count, applied, updates: this.#updates, gradNorm };
+    return {
+      step,
+      loss,
+      samples: step.count,
+      applied,
+      updates: this.#updates,
+      gradNorm,
+      lrOverride: step.lrOverride,
+    };
   }
 
   #nonFiniteError(step: number, loss: number, ring: number): GradstreamError {
@@ -242,10 +205,8 @@ export class PoolRunner implements Runner {
   }
 
   #gradientBatch(step: StepDescriptor, ring: number): GradientBatch {
-    let slots = 0;
-    for (let k = 0; k < this.#plan.microBatches; k++) if (k * this.#plan.microBatchSize < step.count) slots++;
     const loss = stepLoss(this.#plan, this.#losses, ring, step.count);
-    return { step, loss, samples: step.count, slots, ring };
+    return { step, loss, samples: step.count, slots: this.#slots(step), ring };
   }
 
   async #asyncGradients(step: StepDescriptor): Promise<GradientBatch> {
@@ -317,6 +278,7 @@ export class PoolRunner implements Runner {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#keepAlive);
     abortBarrier(this.#sync);
     await this.#pool.destroy();
   }

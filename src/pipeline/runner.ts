@@ -24,6 +24,12 @@ export interface GradientBatch {
   readonly slots: number;
   /** Ring entry holding the gradients (async mode keeps several steps in flight). */
   readonly ring: number;
+  /**
+   * False when the workers will go straight on to the next step once it is asked for (a sync chunk
+   * continues): the pipeline may then draw the next step before this one's update is reported.
+   * True (or absent) at chunk ends, where evaluations, histograms and checkpoints happen.
+   */
+  readonly boundary?: boolean;
 }
 
 /** The optimizer stage's outcome for one step. */
@@ -37,6 +43,15 @@ export interface UpdateResult {
   readonly updates: number;
   /** Global L2 norm of the batch gradient. */
   readonly gradNorm: number;
+  /** The learning-rate override this step used (undefined: the schedule's). */
+  readonly lrOverride?: number | undefined;
+  /** The gradient batch's `boundary`: false when this step's credit was already released mid-chunk. */
+  readonly boundary?: boolean;
+  /**
+   * True (or absent) when no work is in flight after this step: the shared state is this step's and
+   * stays so until the next step is drawn. Checkpoints and histograms happen only then.
+   */
+  readonly quiescent?: boolean;
 }
 
 /**
@@ -52,4 +67,6 @@ export interface Runner {
   evaluate(set: string): ObservableInput<Evaluation>;
   /** Ends in-flight work and releases the threads. */
   close(): Promise<void>;
+  /** Sets the learning-rate override for steps that start from now on (undefined: the schedule). */
+  setLearningRate?(lr: number | undefined): void;
 }

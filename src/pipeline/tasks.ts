@@ -1,8 +1,10 @@
 // The plain data that crosses the thread boundary: what a worker is given once, each task's
 // descriptor, and what tasks return. Tasks carry indices only, never samples or parameters.
 
+import type { MessagePort } from 'node:worker_threads';
 import type { WasmKernelHandle } from '../kernels/wasm/wasm-kernels.js';
 import type { ArenaDescriptor } from '../tensor/arena.js';
+import type { BatchSchedule } from './batch-source.js';
 import type { PipelinePlan } from './plan.js';
 import type { SharedDataset } from './shared-data.js';
 
@@ -18,6 +20,8 @@ export interface WorkerInit {
   readonly train: SharedDataset;
   readonly evalSets: Readonly<Record<string, SharedDataset>>;
   readonly barrierTimeoutMs: number;
+  /** Sync mode: how steps map to rows, so a task can run several steps without the main thread. */
+  readonly schedule: BatchSchedule;
   /** Test-only fault injection: the lane exits its thread once, at this step. */
   readonly faults?: { readonly exitAtStep: number; readonly lane: number } | undefined;
 }
@@ -47,10 +51,19 @@ export interface UpdateTask {
   readonly lrOverride?: number | undefined;
 }
 
-/** Gradients, a barrier, then the update: one task per lane per step (sync mode). */
-export interface StepTask extends GradientTask {
-  readonly t: number;
-  readonly lrOverride?: number | undefined;
+/**
+ * Sync mode: steps `first`…`last` (at most), each gradients → barrier → reduce → barrier → update →
+ * barrier, without returning to the main thread in between. The chunk ends early when the next step
+ * has not been requested in time (the run is pausing or stopping) or a non-finite step stops the run.
+ */
+export interface ChunkTask {
+  readonly first: number;
+  readonly last: number;
+  /** Updates applied before `first` (Adam's t of the first step is t0 + 1). */
+  readonly t0: number;
+  readonly lane: number;
+  /** Lane 0 only: where it posts a wake-up after each step's gradients and after each update. */
+  readonly progress?: MessagePort | undefined;
 }
 
 /** Evaluate rows [start, start + count) of a shared evaluation set on lane `lane`. */

@@ -41,7 +41,7 @@ import {
   slotRegion,
 } from './plan.js';
 import { PoolRunner } from './pool-runner.js';
-import type { UpdateResult } from './runner.js';
+import type { GradientBatch, UpdateResult } from './runner.js';
 import { type SharedDataset, shareDataset } from './shared-data.js';
 import type { WorkerInit } from './tasks.js';
 import { type EpochLoss, toTrainEvents } from './to-train-events.js';
@@ -97,6 +97,28 @@ export interface TrainConfig {
    * place to write a checkpoint. The next step is drawn after it returns.
    */
   readonly onSafePoint?: (point: SafePoint, session: SessionState) => void;
+  /**
+   * Guarantees a safe point at least every this many steps (sync mode runs steps in chunks and
+   * reaches a safe point only at a chunk's end: evaluations, histograms, the end, and this). Default 0.
+   */
+  readonly safePointEvery?: number;
+}
+
+/**
+ * The first step from `first` on after which the run must be at rest (sync chunks end there): an
+ * evaluation, a histogram, a requested safe point, or the last step.
+ */
+export function nextBoundary(config: TrainConfig, schedule: BatchSchedule, first: number): number {
+  const evalEvery = config.validation ? (config.evalEvery ?? 0) : 0;
+  const histogramEvery = config.histogramEvery ?? 0;
+  const safeEvery = config.safePointEvery ?? 0;
+  for (let step = first; step < schedule.totalSteps; step++) {
+    if (config.validation && step % schedule.stepsPerEpoch === 0) return step;
+    if (evalEvery > 0 && step % evalEvery === 0) return step;
+    if (histogramEvery > 0 && (step === 1 || step % histogramEvery === 0)) return step;
+    if (safeEvery > 0 && step % safeEvery === 0) return step;
+  }
+  return schedule.totalSteps;
 }
 
 /** The state a resumed run starts from (what a checkpoint holds). */
@@ -213,7 +235,10 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
       snapshotEvery: config.snapshotEvery,
       faults: config.faults,
       updates: config.resume?.updates,
+      startStep: config.resume?.step,
       wasm: kernels.wasm?.handle,
+      schedule,
+      lastStepFrom: (first) => nextBoundary(config, schedule, first),
     });
   };
   const session = {
@@ -266,8 +291,14 @@ function runEvents(config: TrainConfig, s: SessionState): Observable<TrainEvent>
     const epochLoss: EpochLoss = { ...(config.resume?.epochLoss ?? { sum: 0, steps: 0 }) };
     const credits = new BehaviorSubject<number>(plan.ring);
     let owed = 0; // credits held back while paused
+    const release = () => {
+      if (controller.state.paused) owed++;
+      else credits.next(1);
+    };
     const stop$ = controller.state$.pipe(filter((c) => c.stopped));
+    runner.setLearningRate?.(controller.state.lrOverride);
     const controlSub = controller.state$.pipe(skip(1)).subscribe((c) => {
+      runner.setLearningRate?.(c.lrOverride);
       if (!c.paused && owed > 0) {
         const n = owed;
         owed = 0;
@@ -286,12 +317,18 @@ function runEvents(config: TrainConfig, s: SessionState): Observable<TrainEvent>
       skip(1),
       map((lr): TrainEvent => ({ type: 'lr', step: lastStep, lr })),
     );
-    const steps$ = batchSource(schedule, credits, lastStep + 1).pipe(
+    const updates$ = batchSource(schedule, credits, lastStep + 1).pipe(
       takeUntil(stop$),
       map((step) => ({ ...step, lrOverride: controller.state.lrOverride })),
       computeGradients(runner, plan.ring),
-      plan.ring > 1 ? inStepOrder() : (x) => x,
+      // Mid-chunk, the workers go straight on to the next step: draw it now, so they never wait for it.
+      tap((batch: GradientBatch) => {
+        if (batch.boundary === false) release();
+      }),
+      plan.ring > 1 ? inStepOrder() : (x: Observable<GradientBatch>) => x,
       updateParams(runner),
+    );
+    const steps$ = updates$.pipe(
       evaluateEvery(runner, {
         sets: config.validation ? ['validation'] : [],
         every: config.evalEvery ?? 0,
@@ -305,10 +342,16 @@ function runEvents(config: TrainConfig, s: SessionState): Observable<TrainEvent>
       toTrainEvents({ optimizer: plan.optimizer, epochLoss }),
       concatMap((event): TrainEvent[] => {
         if (event.type !== 'step' || !lastUpdate) return [event];
-        // The step's update and evaluations are done and nothing else is in flight: a safe point.
-        const { step, updates, applied } = lastUpdate;
+        const { step, updates, applied, quiescent } = lastUpdate;
         lastStep = step.step;
         if (!applied) skipped++;
+        // A chunk's end holds its credit back until now (mid-chunk steps released theirs early).
+        const boundary = lastUpdate.boundary !== false;
+        if (quiescent === false) {
+          if (boundary) release();
+          return [event]; // the workers are already on the next step
+        }
+        // The step's update and evaluations are done and nothing else is in flight: a safe point.
         config.onSafePoint?.(
           {
             step: step.step,
@@ -325,8 +368,7 @@ function runEvents(config: TrainConfig, s: SessionState): Observable<TrainEvent>
           every > 0 && (step.step % every === 0 || step.step === 1)
             ? networkHistograms(s.network, config.validation ?? config.train, step.step)
             : [];
-        if (controller.state.paused) owed++;
-        else credits.next(1);
+        if (boundary) release();
         return [event, ...histograms];
       }),
     );

@@ -25,6 +25,7 @@ const base: TrainConfig = {
   steps: 80,
   workers: 2,
   seed: 9,
+  safePointEvery: 10, // sync runs reach safe points at chunk ends only: ask for one every 10 steps
 };
 
 async function finish(config: TrainConfig) {

@@ -1,0 +1,194 @@
+// Sync mode on the pool: the workers run chunks of steps in lock step (barriers on shared memory)
+// without a task round trip per step, while the main thread follows their progress counters and
+// reports each step. A failed chunk is rolled back to the last snapshot and replayed.
+
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { GradstreamError } from '../errors.js';
+import type { Arena } from '../tensor/arena.js';
+import { abortBarrier, counterReached, resetSync, Wakeups } from './barrier.js';
+import { MAX_CHUNK_STEPS, type PipelinePlan, RESULT, SYNC } from './plan.js';
+import type { StateSnapshot } from './snapshot.js';
+import type { ChunkTask } from './tasks.js';
+
+/** What one step of a chunk left in the results ring. */
+export interface ChunkStepResult {
+  readonly loss: number;
+  readonly gradNorm: number;
+  readonly applied: boolean;
+  readonly lrOverride: number | undefined;
+  /** Updates applied up to and including this step. */
+  readonly updates: number;
+  /** The chunk ended at this step and nothing later was asked for: the state is this step's. */
+  readonly quiescent: boolean;
+}
+
+interface Chunk {
+  readonly first: number;
+  readonly last: number;
+  /** Updates applied before `first`. */
+  readonly t0: number;
+  readonly done: Promise<unknown>;
+  settled: boolean;
+  error: unknown;
+}
+
+/** Options of {@link SyncChunks}. */
+export interface SyncChunksOptions {
+  readonly plan: PipelinePlan;
+  readonly memory: Arena;
+  readonly snapshot: StateSnapshot;
+  readonly snapshotEvery: number;
+  readonly maxAttempts: number;
+  /** Runs one chunk task per lane (transferring the progress port to lane 0); resolves when all returned. */
+  readonly dispatch: (
+    task: (lane: number) => ChunkTask,
+    transfer: (lane: number) => MessagePort[],
+  ) => Promise<unknown>;
+  /** The last step a chunk starting at `first` may run (the next evaluation, checkpoint, … or the end). */
+  readonly lastStepFrom: (first: number) => number;
+}
+
+/** Drives sync chunks: starts them as steps are asked for, waits on their counters, recovers. */
+export class SyncChunks {
+  readonly #o: SyncChunksOptions;
+  readonly #sync: Int32Array;
+  readonly #results: Float64Array;
+  #chunk: Chunk | undefined;
+  /** The state after the last finished chunk: steps completed, updates applied. */
+  #base: { step: number; updates: number };
+  #attempts = 0;
+  readonly #wakeups = new Wakeups();
+
+  constructor(o: SyncChunksOptions, start: { step: number; updates: number }) {
+    this.#o = o;
+    this.#sync = o.memory.i32('sync');
+    this.#results = o.memory.f64('results');
+    this.#base = { ...start };
+    for (const index of [SYNC.gradsDone, SYNC.progress, SYNC.chunkEnd])
+      Atomics.store(this.#sync, index, start.step);
+  }
+
+  /** Asks for `step` (starting a chunk when none runs) and resolves once its gradients are complete. */
+  async gradients(step: number): Promise<{ loss: number; boundary: boolean }> {
+    Atomics.store(this.#sync, SYNC.requested, step);
+    Atomics.notify(this.#sync, SYNC.requested);
+    await this.#until(SYNC.gradsDone, step);
+    return { loss: this.#results[this.#at(step) + RESULT.loss], boundary: step === this.#chunk?.last };
+  }
+
+  /** Resolves with `step`'s results once its update is applied on every shard. */
+  async update(step: number): Promise<ChunkStepResult> {
+    await this.#until(SYNC.progress, step);
+    const chunk = this.#chunk;
+    const at = this.#at(step);
+    const lr = this.#results[at + RESULT.lrOverride];
+    const updates =
+      chunk && step >= chunk.first ? chunk.t0 + this.#applied(chunk.first, step) : this.#base.updates;
+    let quiescent = false;
+    if (
+      chunk &&
+      Atomics.load(this.#sync, SYNC.chunkEnd) === step &&
+      Atomics.load(this.#sync, SYNC.progress) === step
+    ) {
+      await this.#finish(chunk);
+      quiescent = Atomics.load(this.#sync, SYNC.requested) <= step;
+      this.#attempts = 0;
+      const snap = this.#o.snapshot;
+      if (quiescent && step - snap.steps >= this.#o.snapshotEvery) snap.take(updates, step);
+    }
+    return {
+      loss: this.#results[at + RESULT.loss],
+      gradNorm: this.#results[at + RESULT.gradNorm],
+      applied: this.#results[at + RESULT.applied] === 1,
+      lrOverride: Number.isNaN(lr) ? undefined : lr,
+      updates,
+      quiescent,
+    };
+  }
+
+  #at(step: number): number {
+    return RESULT.width * (step % MAX_CHUNK_STEPS);
+  }
+
+  #applied(first: number, last: number): number {
+    let n = 0;
+    for (let s = first; s <= last; s++) n += this.#results[this.#at(s) + RESULT.applied];
+    return n;
+  }
+
+  /** After a chunk returned normally: its end becomes the base the next chunk starts from. */
+  async #finish(chunk: Chunk): Promise<void> {
+    await chunk.done.catch(() => {});
+    if (this.#chunk !== chunk) return;
+    const end = Atomics.load(this.#sync, SYNC.chunkEnd);
+    this.#base = { step: end, updates: chunk.t0 + this.#applied(chunk.first, end) };
+    this.#chunk = undefined;
+  }
+
+  #start(): void {
+    const first = this.#base.step + 1;
+    const last = Math.min(
+      this.#o.lastStepFrom(first),
+      first + MAX_CHUNK_STEPS - 1,
+      first + this.#o.snapshotEvery - 1,
+    );
+    this.#launch(first, last, this.#base.updates);
+  }
+
+  #launch(first: number, last: number, t0: number): void {
+    resetSync(this.#sync);
+    // Lane 0 posts on this channel after every counter it advances: the main thread's wake-up.
+    const channel = new MessageChannel();
+    channel.port1.on('message', () => this.#wakeups.fire());
+    const done = this.#o.dispatch(
+      (lane) => ({ first, last, t0, lane, progress: lane === 0 ? channel.port2 : undefined }),
+      (lane) => (lane === 0 ? [channel.port2] : []),
+    );
+    done.finally(() => channel.port1.close()).catch(() => {});
+    const chunk: Chunk = { first, last, t0, done, settled: false, error: undefined };
+    done.then(
+      () => {
+        chunk.settled = true;
+      },
+      (error) => {
+        chunk.settled = true;
+        chunk.error = error;
+        abortBarrier(this.#sync); // wake the lanes still waiting, so the chunk settles promptly
+      },
+    );
+    this.#chunk = chunk;
+  }
+
+  /** Waits for a counter to reach `step`: starts chunks as needed and recovers from failed ones. */
+  async #until(index: number, step: number): Promise<void> {
+    for (;;) {
+      if (Atomics.load(this.#sync, index) >= step && !this.#chunk?.error) return;
+      if (!this.#chunk) this.#start();
+      const chunk = this.#chunk as Chunk;
+      if (await counterReached(this.#sync, index, step, chunk.done, this.#wakeups)) return;
+      await chunk.done.catch(() => {});
+      if (chunk.error === undefined)
+        await this.#finish(chunk); // ended short of `step`: continue with a new chunk
+      else await this.#recover(step, chunk.error);
+    }
+  }
+
+  /** Restores the snapshot and replays every step up to the furthest one asked for, on fresh workers. */
+  async #recover(step: number, error: unknown): Promise<void> {
+    this.#attempts++;
+    if (this.#attempts >= this.#o.maxAttempts) {
+      throw new GradstreamError(
+        'ERR_WORKER',
+        `step ${step}: stage gradients/update failed after ${this.#o.maxAttempts} attempts: ${(error as Error)?.message ?? error}`,
+        { cause: { step, stage: 'chunk', error } },
+      );
+    }
+    const snap = this.#o.snapshot;
+    snap.restore();
+    for (const index of [SYNC.gradsDone, SYNC.progress, SYNC.chunkEnd])
+      Atomics.store(this.#sync, index, snap.steps);
+    this.#base = { step: snap.steps, updates: snap.updates };
+    const last = Math.max(step, Atomics.load(this.#sync, SYNC.requested));
+    this.#launch(snap.steps + 1, last, snap.updates);
+  }
+}
