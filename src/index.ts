@@ -24,6 +24,7 @@ export {
   type WasmKernelHandle,
   type WasmKernelSet,
 } from './kernels/wasm/wasm-kernels.js';
+export * from './labs/index.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
 export * from './pipeline/index.js';

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The `gradstream` command line (commander): train, resume, runs, dashboard. Bad input exits 2.
+// The `gradstream` command line (commander): train, resume, runs, dashboard, lab. Bad input exits 2.
 
 import { Command, CommanderError } from 'commander';
 import { GradstreamError } from '../errors.js';
 import { registerDashboardCommand } from './dashboard-command.js';
+import { registerLabCommand } from './lab-command.js';
 import { ConfigProblems } from './problems.js';
 import { registerResumeCommand } from './resume-command.js';
 import { registerRunsCommands } from './runs-command.js';
@@ -20,6 +21,7 @@ registerTrainCommand(program);
 registerResumeCommand(program);
 registerRunsCommands(program);
 registerDashboardCommand(program);
+registerLabCommand(program);
 
 try {
   await program.parseAsync(process.argv);

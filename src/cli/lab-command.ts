@@ -1,0 +1,158 @@
+// `gradstream lab NAME`: runs one of chapter 6's experiments (src/labs), live on the dashboard unless
+// --no-dashboard, and writes its results page, figures, seed and config into --out.
+
+import { type Command, InvalidArgumentError } from 'commander';
+import { LAB_NAMES, LABS, type LabName } from '../labs/registry.js';
+import { runLab } from '../labs/run-lab.js';
+import { type DashboardServer, startDashboardServer } from '../server/dashboard-server.js';
+
+const integer = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n)) throw new InvalidArgumentError('must be an integer');
+  return n;
+};
+
+/** `key=value`, the value read as JSON when it parses (numbers, arrays, objects), else as text. */
+const setting = (value: string, previous: Record<string, unknown> = {}): Record<string, unknown> => {
+  const at = value.indexOf('=');
+  if (at < 1) throw new InvalidArgumentError('must be key=value, e.g. steps=500 or scales=[1,0.1]');
+  const raw = value.slice(at + 1);
+  let parsed: unknown = raw;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    // Not JSON: a plain word such as a function name.
+  }
+  return { ...previous, [value.slice(0, at)]: parsed };
+};
+
+/** `EPOCHS:ACCURACY`, e.g. `10:0.2`: stop trials below 20% validation accuracy after 10 epochs. */
+const earlyStop = (value: string) => {
+  const [afterEpochs, minAccuracy] = value.split(':').map(Number);
+  if (!Number.isInteger(afterEpochs) || !(minAccuracy >= 0 && minAccuracy <= 1))
+    throw new InvalidArgumentError('must be EPOCHS:ACCURACY, e.g. 10:0.2');
+  return { afterEpochs, minAccuracy };
+};
+
+interface LabFlags {
+  quick?: boolean;
+  seed: number;
+  out?: string;
+  store: string;
+  workers: number;
+  concurrency?: number;
+  dashboard: boolean;
+  host: string;
+  port: number;
+  wait?: boolean;
+  set?: Record<string, unknown>;
+  function?: string;
+  steps?: number;
+  epochs?: number;
+  trials?: number;
+  earlyStop?: { afterEpochs: number; minAccuracy: number };
+}
+
+/** The lab settings the flags ask for (the shortcuts, then every `--set`). */
+function settings(flags: LabFlags): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (flags.function !== undefined) out.fn = flags.function;
+  if (flags.steps !== undefined) out.steps = flags.steps;
+  if (flags.epochs !== undefined) out.epochs = flags.epochs;
+  if (flags.trials !== undefined) out.trials = flags.trials;
+  if (flags.earlyStop !== undefined) out.earlyStop = flags.earlyStop;
+  return { ...out, ...flags.set };
+}
+
+function listLabs(): string {
+  const width = Math.max(...LAB_NAMES.map((n) => n.length));
+  return LAB_NAMES.map((n) => `  ${n.padEnd(width)}  ${LABS[n].description}`).join('\n');
+}
+
+/** Adds `lab` to the program. */
+export function registerLabCommand(program: Command): void {
+  program
+    .command('lab')
+    .argument('[name]', `the lab: ${LAB_NAMES.join(', ')} (none: list them)`)
+    .description("run one of chapter 6's experiments and write its results table and figures")
+    .option('--quick', 'the shortened form (fewer steps, epochs and trials)')
+    .option('--seed <n>', 'seed of every random choice', integer, 1)
+    .option('--out <dir>', 'output folder (default <store>/labs/<lab>-<timestamp>)')
+    .option('--store <dir>', 'run store folder', 'runs')
+    .option('--workers <n>', 'worker threads per training run', integer, 1)
+    .option('--concurrency <n>', 'training runs at once (default: cores / workers)', integer)
+    .option('--set <key=value>', 'a lab setting, e.g. --set scales=[1,0.01] (repeatable)', setting)
+    .option('--function <name>', 'optimizers-2d: bowl, rosenbrock or beale')
+    .option('--steps <n>', 'optimizers-2d / optimizers-mnist / weight-init: steps', integer)
+    .option('--epochs <n>', 'batch-norm / overfitting / hyperparameter-search: epochs', integer)
+    .option('--trials <n>', 'hyperparameter-search: trials', integer)
+    .option(
+      '--early-stop <epochs:accuracy>',
+      'hyperparameter-search: stop hopeless trials, e.g. 10:0.2',
+      earlyStop,
+    )
+    .option('--no-dashboard', 'run headless')
+    .option('--host <address>', 'dashboard address (others than loopback need a token)', '127.0.0.1')
+    .option('--port <n>', 'dashboard port, 0 for any free one', integer, 8080)
+    .option('--wait', 'keep the dashboard open after the lab until Ctrl-C')
+    .action(async (name: string | undefined, flags: LabFlags) => {
+      if (name === undefined) {
+        process.stdout.write(`labs:\n${listLabs()}\n`);
+        return;
+      }
+      if (!LAB_NAMES.includes(name as LabName)) {
+        throw new InvalidArgumentError(`unknown lab "${name}"; allowed: ${LAB_NAMES.join(', ')}`);
+      }
+      await runLabCommand(name as LabName, flags);
+    });
+}
+
+async function runLabCommand(name: LabName, flags: LabFlags): Promise<void> {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const dashboard: DashboardServer | undefined = flags.dashboard
+    ? await startDashboardServer({ host: flags.host, port: flags.port, control: true, log })
+    : undefined;
+  if (dashboard) log(`gradstream: dashboard at ${dashboard.url}`);
+  const abort = new AbortController();
+  let finished = false;
+  const onSignal = () => {
+    if (abort.signal.aborted) process.exit(130);
+    log(
+      finished
+        ? 'gradstream: closing the dashboard'
+        : 'gradstream: stopping the lab after the current steps (again to force exit)',
+    );
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const result = await runLab(name, {
+      quick: flags.quick,
+      seed: flags.seed,
+      out: flags.out,
+      storeDir: flags.store,
+      workers: flags.workers,
+      concurrency: flags.concurrency,
+      config: settings(flags),
+      dashboard,
+      log,
+      signal: abort.signal,
+      command: ['gradstream lab', name, ...process.argv.slice(process.argv.indexOf(name) + 1)].join(' '),
+    });
+    finished = true;
+    process.stdout.write(`${result.markdown}\n`);
+    log(
+      `gradstream: lab ${name} ${abort.signal.aborted ? 'stopped' : 'done'} in ${(result.elapsedMs / 1000).toFixed(1)} s; results in ${result.outDir}`,
+    );
+    if (abort.signal.aborted) process.exitCode = 130;
+    else if (dashboard && flags.wait) {
+      log(`gradstream: the dashboard stays at ${dashboard.url}; Ctrl-C to quit`);
+      await new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve()));
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await dashboard?.close();
+  }
+}

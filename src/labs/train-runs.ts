@@ -1,0 +1,111 @@
+// Runs a lab's training runs, `concurrency` at a time, each on its own small pool: shows each on the
+// dashboard, optionally records it in the run store, stops hopeless ones early, and returns their
+// histories in the order given. A run that fails is reported in its history, not thrown.
+
+import {
+  catchError,
+  concat,
+  defer,
+  EMPTY,
+  from,
+  identity,
+  ignoreElements,
+  lastValueFrom,
+  map,
+  mergeMap,
+  type Observable,
+  of,
+  Subject,
+  tap,
+  toArray,
+} from 'rxjs';
+import { recordRun } from '../store/recorder.js';
+import type { RunStore } from '../store/run-store.js';
+import type { TrainEvent } from '../train/events.js';
+import { emptyHistory, foldEvent, type RunHistory } from './history.js';
+import type { LabContext } from './lab.js';
+import { type LabTrainConfig, labTrain } from './lab-train.js';
+
+/** One run of a lab. */
+export interface LabRun {
+  /** Legend name, unique within the lab (e.g. `SGD`, `He / relu`, `trial-007`). */
+  readonly label: string;
+  /** The run; `workers`, `runId` and `controller` come from the lab's context. */
+  readonly config: Omit<LabTrainConfig, 'workers' | 'runId' | 'controller'>;
+  /** Asked after every evaluation: true stops the run after the current step (early stopping). */
+  readonly stopWhen?: (history: RunHistory) => boolean;
+  /** Record the run in this store, under this name and config (one stored run per trial). */
+  readonly record?: { readonly store: RunStore; readonly name: string; readonly config: object };
+  /** Events shown on the dashboard right after the run's start (e.g. activation histograms). */
+  readonly preface?: readonly TrainEvent[];
+}
+
+/** Runs one lab run; emits its history once it has ended (or failed). */
+function runOne(run: LabRun, ctx: LabContext): Observable<RunHistory> {
+  return defer(() => {
+    const runId = `${ctx.runIdPrefix}/${run.label}`;
+    if (ctx.signal?.aborted) return of({ ...emptyHistory(run.label, runId), endReason: 'stopped' as const });
+    // One micro-batch per lane by default: a lab run's workers split each batch evenly, and one
+    // worker computes whole batches (smaller products only cost time). Batch-norm runs set their own.
+    const microBatches = Math.min(ctx.workers, run.config.batchSize ?? 100);
+    const training = labTrain({ microBatches, ...run.config, workers: ctx.workers, runId });
+    const history = emptyHistory(run.label, runId);
+    history.kernels = training.kernels;
+    const stored = run.record?.store.createRun({ name: run.record.name, config: run.record.config });
+    if (stored) history.storeId = stored.id;
+    const stop = () => training.controller.stop();
+    ctx.signal?.addEventListener('abort', stop);
+    const live = new Subject<TrainEvent>();
+    ctx.dashboard?.attachRun(runId, live.asObservable(), training.controller);
+    const preface = run.preface ?? [];
+    const events$ = training.events$.pipe(
+      mergeMap((e) => (e.type === 'start' ? [e, ...preface] : [e])),
+      stored ? recordRun(run.record!.store, stored.id) : identity,
+      tap((e) => {
+        live.next(e);
+        foldEvent(history, e);
+        if (e.type === 'eval' && run.stopWhen?.(history)) training.controller.stop();
+      }),
+    );
+    const done = events$.pipe(
+      ignoreElements(),
+      catchError((error: unknown) => {
+        history.endReason = 'failed';
+        history.error = error instanceof Error ? error.message : String(error);
+        ctx.log(`${runId}: failed: ${history.error}`);
+        ctx.reportFailure(runId, history.error);
+        return EMPTY;
+      }),
+    );
+    return concat(
+      done,
+      defer(() => {
+        ctx.signal?.removeEventListener('abort', stop);
+        live.complete();
+        const time = `${(history.elapsedMs / 1000).toFixed(1)} s`;
+        ctx.log(
+          `${runId}: ${history.endReason} after ${history.steps} steps in ${time} (${history.kernels} kernels)`,
+        );
+        return of(history);
+      }),
+    );
+  });
+}
+
+/**
+ * Trains every run, `ctx.concurrency` at a time, and resolves with their histories in the given order.
+ *
+ * @example
+ * const [sgdRun, adamRun] = await trainRuns([{ label: 'SGD', config: a }, { label: 'Adam', config: b }], ctx);
+ */
+export async function trainRuns(runs: readonly LabRun[], ctx: LabContext): Promise<RunHistory[]> {
+  const indexed = await lastValueFrom(
+    from(runs.map((run, i) => ({ run, i }))).pipe(
+      mergeMap(({ run, i }) => runOne(run, ctx).pipe(map((h) => ({ h, i }))), ctx.concurrency),
+      toArray(),
+    ),
+  );
+  const out = new Array<RunHistory>(runs.length);
+  for (const { h, i } of indexed) out[i] = h;
+  return out;
+}
