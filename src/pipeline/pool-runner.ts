@@ -83,7 +83,7 @@ export class PoolRunner implements Runner {
         snapshot,
         snapshotEvery: o.snapshotEvery ?? 50,
         maxAttempts: this.#maxAttempts,
-        dispatch: (task, transfer) => Promise.all(this.#onLanes('chunk', task, transfer)),
+        dispatch: (task, transfer) => this.#allLanes(this.#onLanes('chunk', task, transfer)),
         lastStepFrom: o.lastStepFrom ?? (() => o.schedule.totalSteps),
       },
       start,
@@ -150,6 +150,18 @@ export class PoolRunner implements Runner {
       quiescent: r.quiescent,
       boundary: batch.boundary,
     };
+  }
+
+  /**
+   * Settles when every lane's task has settled (rejecting with the first failure). A failing lane wakes
+   * the others out of their barriers at once, so none is still running when a retry starts.
+   */
+  async #allLanes<T>(tasks: Promise<T>[]): Promise<T[]> {
+    for (const task of tasks) task.catch(() => abortBarrier(this.#sync));
+    const results = await Promise.allSettled(tasks);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return results.map((r) => (r as PromiseFulfilledResult<T>).value);
   }
 
   /** One task per lane, `task(lane)` each, on the named handler. */
