@@ -35,13 +35,14 @@ function size(where: string, field: string, value: number): void {
 }
 
 /**
- * A `Kernels` over `exports`, whose module runs on `memory`. Every call checks, in O(1), that each
- * view lies in the memory and is long enough: in wasm a short view would silently overrun into
- * its neighbours in the arena, where the JS kernels would only read `undefined`.
+ * The pointer check every wasm binding uses: `ptr(where, field, view, needed)` returns the view's byte
+ * offset after checking, in O(1), that it lies in `memory` and holds at least `needed` elements.
  */
-export function bindKernels(exports: KernelExports, memory: WebAssembly.Memory, name: string): Kernels {
+export function viewPointer(
+  memory: WebAssembly.Memory,
+): (where: string, field: string, view: View, needed: number) => number {
   let buffer = memory.buffer;
-  const ptr = (where: string, field: string, view: View, needed: number): number => {
+  return (where, field, view, needed) => {
     if (view.buffer !== buffer) {
       buffer = memory.buffer; // the memory grew since (a new buffer object), or the view is foreign
       if (view.buffer !== buffer) {
@@ -64,6 +65,15 @@ export function bindKernels(exports: KernelExports, memory: WebAssembly.Memory, 
     }
     return view.byteOffset;
   };
+}
+
+/**
+ * A `Kernels` over `exports`, whose module runs on `memory`. Every call checks, in O(1), that each
+ * view lies in the memory and is long enough: in wasm a short view would silently overrun into
+ * its neighbours in the arena, where the JS kernels would only read `undefined`.
+ */
+export function bindKernels(exports: KernelExports, memory: WebAssembly.Memory, name: string): Kernels {
+  const ptr = viewPointer(memory);
   // Call sites name themselves in errors; the names are built here, once, not per call.
   const product = (op: 'matmul' | 'matmulTransA' | 'matmulTransB') => {
     const where = `${name}.${op}`;

@@ -1,8 +1,8 @@
 // Binds the wasm module's fused optimizer steps (assembly/optim.ts) to `OptimizerKernels`: each view
 // becomes its byteOffset in the module's memory, and views outside that memory are refused, never copied.
 
-import { GradstreamError, invalidOption } from '../../errors.js';
 import type { OptimizerKernels } from '../../optim/kernels.js';
+import { viewPointer } from './bind.js';
 
 /** The raw optimizer exports of assembly/index.ts: pointers are byte offsets, n counts floats. */
 export interface OptimizerKernelExports {
@@ -57,30 +57,7 @@ export function bindOptimizerKernels(
   memory: WebAssembly.Memory,
   name: string,
 ): OptimizerKernels {
-  let buffer = memory.buffer;
-  const ptr = (where: string, field: string, view: Float32Array, n: number): number => {
-    if (view.buffer !== buffer) {
-      buffer = memory.buffer; // the memory grew since (a new buffer object), or the view is foreign
-      if (view.buffer !== buffer) {
-        invalidOption(
-          where,
-          field,
-          "a view inside the wasm kernels' memory (carve it from an Arena built with their `allocation`)",
-          `a ${view.constructor.name} on another ${view.buffer.constructor.name}`,
-        );
-      }
-    }
-    if (view.length < n) {
-      throw new GradstreamError(
-        'ERR_SHAPE_MISMATCH',
-        `${where}: ${field} has length ${view.length}, needs ${n}`,
-        {
-          cause: { where, field, actual: view.length, expected: n },
-        },
-      );
-    }
-    return view.byteOffset;
-  };
+  const ptr = viewPointer(memory);
   // Call sites name themselves in errors; the names are built here, once, not per call.
   const [sgd, momentum, nesterov, adagrad, rmsprop, adam] = [
     'sgdStep',
