@@ -35,24 +35,49 @@ function size(where: string, field: string, value: number): void {
 }
 
 /**
+ * Byte address of a random 32-bit token that names a kernel memory (page 0, above the module's static
+ * data, below the first scratch panel). A shared memory's `buffer` getter may return a new
+ * SharedArrayBuffer object at any time (V8 does when another memory is created), so buffer identity
+ * alone cannot tell whether a view lies in this memory; the token can.
+ */
+export const MEMORY_TOKEN_ADDRESS = 60_000;
+
+/** Writes a fresh token into a new kernel memory (once, at creation). */
+export function stampMemory(memory: WebAssembly.Memory): void {
+  new Int32Array(memory.buffer, MEMORY_TOKEN_ADDRESS, 1)[0] = (Math.random() * 2 ** 31) | 1;
+}
+
+/**
  * The pointer check every wasm binding uses: `ptr(where, field, view, needed)` returns the view's byte
- * offset after checking, in O(1), that it lies in `memory` and holds at least `needed` elements.
+ * offset after checking that it lies in `memory` and holds at least `needed` elements. O(1): the slow
+ * path (a buffer object not seen before) runs once per buffer object.
  */
 export function viewPointer(
   memory: WebAssembly.Memory,
 ): (where: string, field: string, view: View, needed: number) => number {
   let buffer = memory.buffer;
+  const token = new Int32Array(buffer, MEMORY_TOKEN_ADDRESS, 1)[0];
+  const aliases = new WeakSet<ArrayBufferLike>(); // other buffer objects over this same memory
+  const sameMemory = (other: ArrayBufferLike): boolean => {
+    if (other === buffer || aliases.has(other)) return true;
+    buffer = memory.buffer; // the memory grew, or V8 handed out a new object for it
+    if (other === buffer) return true;
+    const alias =
+      token !== 0 &&
+      other instanceof SharedArrayBuffer &&
+      other.byteLength > MEMORY_TOKEN_ADDRESS &&
+      new Int32Array(other, MEMORY_TOKEN_ADDRESS, 1)[0] === token;
+    if (alias) aliases.add(other);
+    return alias;
+  };
   return (where, field, view, needed) => {
-    if (view.buffer !== buffer) {
-      buffer = memory.buffer; // the memory grew since (a new buffer object), or the view is foreign
-      if (view.buffer !== buffer) {
-        invalidOption(
-          where,
-          field,
-          "a view inside the wasm kernels' memory (carve it from an Arena built with their `allocation`)",
-          `a ${view.constructor.name} on another ${view.buffer.constructor.name}`,
-        );
-      }
+    if (!sameMemory(view.buffer)) {
+      invalidOption(
+        where,
+        field,
+        "a view inside the wasm kernels' memory (carve it from an Arena built with their `allocation`)",
+        `a ${view.constructor.name} on another ${view.buffer.constructor.name}`,
+      );
     }
     if (view.length < needed) {
       throw new GradstreamError(

@@ -5,7 +5,7 @@ import { GradstreamError, invalidOption } from '../../errors.js';
 import type { OptimizerKernels } from '../../optim/kernels.js';
 import type { ArenaAllocation } from '../../tensor/arena.js';
 import type { Kernels } from '../kernels.js';
-import { bindKernels, type KernelExports } from './bind.js';
+import { bindKernels, type KernelExports, stampMemory } from './bind.js';
 import { detectWasmFeatures } from './detect.js';
 import {
   arenaAllocation,
@@ -139,6 +139,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernelSe
   const reserved = exports.reservedBytes();
   if (reserved >= maximumBytes) invalidOption(WHERE, 'maximumBytes', `more than ${reserved}`, maximumBytes);
   memory.grow(reserved / WASM_PAGE_BYTES - memory.buffer.byteLength / WASM_PAGE_BYTES);
+  stampMemory(memory);
   const kernels = bindKernels(exports, memory, nameOf(relaxed));
   const optimizer = bindOptimizerKernels(exports, memory, nameOf(relaxed));
   return { kernels, optimizer, memory, allocation: arenaAllocation(memory, reserved), handle };
