@@ -67,8 +67,8 @@ export function labTrain(config: LabTrainConfig): LabTraining {
   );
   const onMain = each.filter((s) => s !== onPool);
   const extra = new Subject<TrainEvent>();
-  // A plain-JS copy of the network for these evaluations: the run's own kernels may live in memory
-  // that only its workers (or one run per process) can use.
+  // A plain-JS copy of the network for these evaluations, with room for EVAL_ROWS rows at a time (the
+  // session's own main-thread network holds only one micro-batch) and no share of the run's memory.
   let copy: Network | undefined;
   const onSafePoint = (point: SafePoint, s: SessionState) => {
     const epoch = endedEpoch(point);
