@@ -12,6 +12,7 @@ import { Network } from '../../src/nn/network.js';
 import { adam } from '../../src/optim/alias.js';
 import { createOptimizer, globalNormSquared, learningRateAt } from '../../src/optim/optimizer.js';
 import type { RunController } from '../../src/pipeline/controller.js';
+import { histogram } from '../../src/pipeline/histograms.js';
 import type { TrainEvent } from '../../src/train/events.js';
 
 /** Options of {@link trainingEvents}; every field has a small default. */
@@ -41,21 +42,6 @@ let mnist: { train: Dataset; test: Dataset } | undefined;
 export function mnistData(): { train: Dataset; test: Dataset } {
   mnist ??= loadMnist();
   return mnist;
-}
-
-/** Bins `values` into `bins` equal-width bins over [min, max]. */
-export function histogram(values: Float32Array, bins = 20): { edges: number[]; counts: number[] } {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (hi === lo) hi = lo + 1e-6;
-  const width = (hi - lo) / bins;
-  const counts = new Array<number>(bins).fill(0);
-  for (const v of values) counts[Math.min(bins - 1, Math.floor((v - lo) / width))]++;
-  return { edges: Array.from({ length: bins + 1 }, (_, i) => lo + i * width), counts };
 }
 
 /**
