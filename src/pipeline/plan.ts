@@ -18,7 +18,7 @@ export type NonFinitePolicy = 'stop' | 'skip';
 /**
  * Micro-batches per batch unless told otherwise. Fixed (not the worker count), so results do not
  * depend on how many workers run; 2 suits the 2-core machines this is tuned on, and larger micro-batches
- * keep the matrix products efficient (a 32-row product is ~20% slower per row than a 128-row one).
+ * keep the per-call cost of the kernels small relative to their work.
  */
 export const DEFAULT_MICRO_BATCHES = 2;
 
