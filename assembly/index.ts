@@ -11,7 +11,9 @@ export {
   softmaxCrossEntropy,
   sumRows,
 } from './elementwise';
+export { gatherRowsF32, gatherRowsU8 } from './gather';
 export { matmul, matmulTransA, matmulTransB } from './matmul';
 export { momentumStep, sgdStep } from './optim';
 export { adagradStep, adamStep, rmspropStep } from './optim-adaptive';
+export { axpby, sumSquares } from './reduce';
 export { reservedBytes } from './scratch';

@@ -2,7 +2,6 @@
 // a lane's micro-batches; reduce, check and update of a lane's parameter shard; evaluation.
 // Every lane reduces the micro-batch slots in slot order, so results do not depend on timing.
 
-import { gatherBatch } from '../src/data/batch.js';
 import { commitBatchStats } from '../src/nn/layers/batch-norm.js';
 import { stepInPlace } from '../src/optim/optimizer.js';
 import { barrierWait } from '../src/pipeline/barrier.js';
@@ -24,9 +23,7 @@ export function computeGradients(state: WorkerState, task: GradientTask): void {
       continue;
     }
     const net = state.network(task.ring, task.lane, k);
-    const first = task.start + k * plan.microBatchSize;
-    gatherBatch(state.train, order, first, rows, net.input, net.labels);
-    for (let i = 0; i < rows; i++) net.sampleIds[i] = order[first + i];
+    net.loadBatch(state.train, order, task.start + k * plan.microBatchSize, rows);
     losses[slot] = net.lossAndGradient(rows, task.step);
   }
 }
@@ -36,22 +33,21 @@ export function computeGradients(state: WorkerState, task: GradientTask): void {
  * non-finite flag. Lane 0 also flags a non-finite loss.
  */
 export function reduceShard(state: WorkerState, ring: number, lane: number, count: number): void {
-  const { plan, norms, sync } = state;
+  const { plan, norms, sync, kernels } = state;
   const shard = state.shard(ring, lane);
   const g0 = shard.u;
-  const w0 = microBatchRows(plan, count, 0) / count;
-  if (w0 !== 1) for (let i = 0; i < g0.length; i++) g0[i] *= w0;
+  let w0 = microBatchRows(plan, count, 0) / count;
   for (let k = 1; k < plan.microBatches; k++) {
     const rows = microBatchRows(plan, count, k);
     if (rows === 0) break;
-    const wk = rows / count;
-    const gk = shard.micro[k];
-    for (let i = 0; i < g0.length; i++) g0[i] += wk * gk[i];
+    // g₀ ← (nₖ/n)·gₖ + w₀·g₀, with w₀ the first micro-batch's weight on the first pass, then 1.
+    kernels.axpby(rows / count, shard.micro[k], w0, g0, g0.length);
+    w0 = 1;
   }
+  if (w0 !== 1) kernels.axpby(0, g0, w0, g0, g0.length); // one micro-batch only
   for (let b = shard.blocks[0]; b < shard.blocks[1]; b++) {
-    const [lo, hi] = state.blockRanges[b];
-    let sumSquares = 0;
-    for (let i = lo - shard.start; i < hi - shard.start; i++) sumSquares += g0[i] * g0[i];
+    const block = shard.blockGrads[b - shard.blocks[0]];
+    const sumSquares = kernels.sumSquares(block, block.length);
     norms[b] = sumSquares;
     if (!Number.isFinite(sumSquares)) Atomics.store(sync, SYNC.nonFinite, 1);
   }
@@ -87,7 +83,7 @@ export function update(state: WorkerState, task: UpdateTask): boolean {
 }
 
 /** Loss and correct-prediction sums over rows [start, start+count) of an evaluation set. */
-export function evaluate(state: WorkerState, task: EvalTask, data = state.init.evalSets[task.set]): EvalSums {
+export function evaluate(state: WorkerState, task: EvalTask, data = state.evalSets[task.set]): EvalSums {
   const net = state.evalNetwork(task.lane);
   const order = new Uint32Array(task.count);
   for (let i = 0; i < task.count; i++) order[i] = task.start + i;
@@ -95,7 +91,7 @@ export function evaluate(state: WorkerState, task: EvalTask, data = state.init.e
   let correct = 0;
   for (let s = 0; s < task.count; s += net.capacity) {
     const rows = Math.min(net.capacity, task.count - s);
-    gatherBatch(data, order, s, rows, net.input, net.labels);
+    net.loadBatch(data, order, s, rows);
     const r = net.evaluateBatch(rows);
     lossSum += r.loss * rows;
     correct += r.correct;
@@ -103,13 +99,23 @@ export function evaluate(state: WorkerState, task: EvalTask, data = state.init.e
   return { lossSum, correct, n: task.count };
 }
 
-/** How long lane 0 waits for the main thread to ask for the next step before ending a chunk. */
+/** How long a lane waits for the main thread to ask for the next step before ending a chunk. */
 const REQUEST_WAIT_MS = 5;
 
 /**
- * Sync mode: runs steps `first`… of a chunk. Three barriers per step keep the lanes in lock step:
- * gradients complete (lane 0 then publishes the step's loss), norms complete, update complete (lane 0
- * then publishes the step's results and whether the chunk goes on). Returns the last step run.
+ * Sync mode: runs steps `first`… of a chunk, the lanes in lock step on three barriers per step:
+ *
+ * - A, gradients complete. The last lane to arrive decides whether the step runs at all: only if the
+ *   main thread asked for it (it stops asking to pause or stop). A step not asked for ends the chunk
+ *   before its update, so its gradients were computed for nothing but the state stays the previous
+ *   step's. Checking here, not before the gradients, gives the main thread a whole gradient phase to
+ *   ask, so the lanes do not wait for it mid-chunk.
+ * - B, every shard is reduced: its squared norms are in and any lane's non-finite flag is raised, so
+ *   all lanes agree whether the update applies (no shard is ever updated alone).
+ * - C, every shard is updated. Its last lane publishes the step; its first lane, which would only wait,
+ *   wakes the main thread (one message per step, off the critical path).
+ *
+ * Returns the last step whose update ran.
  */
 export function chunk(
   state: WorkerState,
@@ -124,46 +130,56 @@ export function chunk(
   // One gradient task and one update task, rewritten every step: a chunk allocates nothing per step.
   const grad = { step: 0, epoch: 0, start: 0, count: 0, ring: 0, lane: task.lane };
   const update = { t: 0, count: 0, ring: 0, lane: task.lane, lrOverride: undefined as number | undefined };
-  for (let step = task.first; ; step++) {
+  let step = task.first;
+  let at = 0;
+  let applied = false;
+  const wake = () => task.progress?.postMessage(0);
+  // The hooks close over `step`, `at`, `applied`: made once per chunk, not per step.
+  const decide = () => {
+    const go = nextRequested(sync, step);
+    Atomics.store(sync, SYNC.proceed, go ? 1 : 0);
+    if (go) {
+      results[at + RESULT.loss] = stepLoss(plan, state.losses, 0, grad.count);
+      Atomics.store(sync, SYNC.gradsDone, step);
+    } else {
+      Atomics.store(sync, SYNC.chunkEnd, step - 1);
+      wake();
+    }
+  };
+  const publish = () => {
+    results[at + RESULT.gradNorm] = gradientNorm(state.norms);
+    results[at + RESULT.applied] = applied ? 1 : 0;
+    Atomics.store(sync, SYNC.nonFinite, 0); // every lane has read it; the next step may set it again
+    Atomics.store(sync, SYNC.progress, step);
+    const goOn = step < task.last && (applied || plan.nonFinite === 'skip');
+    Atomics.store(sync, SYNC.proceed, goOn ? 1 : 0);
+    if (!goOn) {
+      Atomics.store(sync, SYNC.chunkEnd, step);
+      wake();
+    }
+  };
+  for (; ; step++) {
     beforeStep(step);
-    const rows = stepRows(schedule, step, grad);
-    const at = RESULT.width * (step % MAX_CHUNK_STEPS);
+    stepRows(schedule, step, grad);
+    at = RESULT.width * (step % MAX_CHUNK_STEPS);
     // Lane 0 fixes the step's learning rate before the first barrier, so every shard uses the same one.
     if (lead) results[at + RESULT.lrOverride] = control[0];
     computeGradients(state, grad);
-    barrierWait(sync, plan.lanes, timeout);
-    if (lead) {
-      results[at + RESULT.loss] = stepLoss(plan, state.losses, 0, rows.count);
-      Atomics.store(sync, SYNC.gradsDone, step);
-      task.progress?.postMessage(step);
-    }
-    reduceShard(state, 0, task.lane, rows.count);
+    barrierWait(sync, plan.lanes, timeout, undefined, decide);
+    if (Atomics.load(sync, SYNC.proceed) === 0) break; // not asked for: the chunk ends before it
+    reduceShard(state, 0, task.lane, grad.count);
     barrierWait(sync, plan.lanes, timeout);
     const lr = results[at + RESULT.lrOverride];
     update.t = t + 1;
-    update.count = rows.count;
+    update.count = grad.count;
     update.lrOverride = Number.isNaN(lr) ? undefined : lr;
-    const applied = updateShard(state, update);
+    applied = updateShard(state, update);
     if (applied) t++;
-    if (lead) {
-      results[at + RESULT.gradNorm] = gradientNorm(state.norms);
-      results[at + RESULT.applied] = applied ? 1 : 0;
-      const goOn =
-        step < task.last && (applied || plan.nonFinite === 'skip') && nextRequested(sync, step + 1);
-      Atomics.store(sync, SYNC.proceed, goOn ? 1 : 0);
-      if (!goOn) Atomics.store(sync, SYNC.chunkEnd, step);
-    }
-    barrierWait(sync, plan.lanes, timeout);
-    if (lead) {
-      Atomics.store(sync, SYNC.nonFinite, 0); // every lane has read it; the next reduce may set it again
-      Atomics.store(sync, SYNC.progress, step);
-      task.progress?.postMessage(step);
-    }
-    if (Atomics.load(sync, SYNC.proceed) === 0) {
-      task.progress?.close();
-      return step;
-    }
+    barrierWait(sync, plan.lanes, timeout, wake, publish);
+    if (Atomics.load(sync, SYNC.proceed) === 0) break;
   }
+  task.progress?.close();
+  return Atomics.load(sync, SYNC.chunkEnd);
 }
 
 /** True once the main thread has asked for `step`, waiting briefly for it. */

@@ -3,6 +3,7 @@
 
 import { epochOrder } from '../src/data/batch.js';
 import type { Dataset } from '../src/data/dataset.js';
+import { viewDataset } from '../src/data/in-arena.js';
 import { jsKernels } from '../src/kernels/js/index.js';
 import type { Kernels } from '../src/kernels/kernels.js';
 import { attachWasmKernels, attachWasmOptimizerKernels } from '../src/kernels/wasm/wasm-kernels.js';
@@ -31,6 +32,8 @@ export interface Shard {
   readonly end: number;
   /** The reduced gradient (ring entry's micro-batch 0 region), then the update, over the shard. */
   readonly u: Float32Array;
+  /** `u` cut at the shard's norm blocks (one view per block, made once). */
+  readonly blockGrads: readonly Float32Array[];
   /** Every micro-batch's gradient over the shard (`micro[0]` is `u`). */
   readonly micro: readonly Float32Array[];
   /** Every micro-batch's batch-norm statistics (whole buffers vector; lane 0 folds them). */
@@ -47,6 +50,8 @@ export class WorkerState {
   readonly kernels: Kernels;
   readonly transform: Transform;
   readonly train: Dataset;
+  /** Evaluation sets by name (validation, test). */
+  readonly evalSets: Readonly<Record<string, Dataset>>;
   readonly sync: Int32Array;
   readonly losses: Float64Array;
   readonly norms: Float64Array;
@@ -79,7 +84,14 @@ export class WorkerState {
     // The shards' views lie in the wasm memory when the kernels are wasm: fuse the update there too.
     const optimizerKernels = init.wasm ? attachWasmOptimizerKernels(init.wasm) : undefined;
     this.transform = compile(init.plan.optimizer, { kernels: optimizerKernels });
-    this.train = attachDataset(init.train);
+    // Samples through this worker's own view of the arena, where the kernels' gather reads them.
+    this.train = viewDataset(this.arena, 'train', attachDataset(init.train));
+    this.evalSets = Object.fromEntries(
+      Object.entries(init.evalSets).map(([key, ds]) => [
+        key,
+        viewDataset(this.arena, key, attachDataset(ds)),
+      ]),
+    );
     this.sync = this.arena.i32('sync');
     this.losses = this.arena.f64('losses');
     this.norms = this.arena.f64('norms');
@@ -152,8 +164,14 @@ export class WorkerState {
         micro.push(this.arena.f32(gradRegion(r, k)).subarray(start, end));
         stats.push(this.arena.f32(statsRegion(r, k)));
       }
+      const blockGrads: Float32Array[] = [];
+      for (let b = first; b < last; b++) {
+        const [lo, hi] = this.blockRanges[b];
+        blockGrads.push(micro[0].subarray(lo - start, hi - start));
+      }
       shard = {
         blocks: [first, last],
+        blockGrads,
         start,
         end,
         u: micro[0],

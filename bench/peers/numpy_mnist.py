@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 
-from mnist_common import BATCH, SIZES, args, load_train
+from mnist_common import BATCH, SIZES, args, load_train, report_blas
 
 data_dir, optimizer_name, samples = args()
 x, y = load_train(data_dir)
@@ -56,4 +56,5 @@ for i in range(0, samples, BATCH):
     idx = perm[i : i + BATCH]
     step(x[idx], y[idx])
 elapsed = time.perf_counter() - start
+report_blas()
 print(f"{samples / elapsed:.0f}")

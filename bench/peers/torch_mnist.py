@@ -3,7 +3,7 @@ import time
 
 import torch
 
-from mnist_common import BATCH, SIZES, args, load_train
+from mnist_common import BATCH, SIZES, args, load_train, report_blas
 
 torch.set_num_threads(1)
 data_dir, optimizer_name, samples = args()
@@ -27,4 +27,5 @@ for i in range(0, samples, BATCH):
     loss.backward()
     opt.step()
 elapsed = time.perf_counter() - start
+report_blas()
 print(f"{samples / elapsed:.0f}")

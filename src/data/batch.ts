@@ -95,8 +95,8 @@ function gatherFloats(
 
 /**
  * Copies samples `order[start..start+count)` into `xOut` (row-major `count × features`, multiplied
- * by `ds.scale`, so MNIST bytes become floats in [0, 1]) and their labels into `labelsOut`. Buffers
- * may be longer than needed (e.g. the last, partial batch); only the first `count` rows are written.
+ * by `ds.scale` rounded to float32, so MNIST bytes become floats in [0, 1]) and their labels into
+ * `labelsOut`. Buffers may be longer than needed (e.g. the last, partial batch); only the first `count` rows are written.
  * Allocates nothing.
  *
  * @example
@@ -130,6 +130,9 @@ export function gatherBatch(
     }
     labelsOut[i] = ds.labels[row];
   }
-  if (ds.x instanceof Uint8Array) gatherBytes(ds.x, ds.scale, f, order, start, count, xOut);
-  else gatherFloats(ds.x, ds.scale, f, order, start, count, xOut);
+  // The scale rounded to float32 first makes each product exact in double, so its one rounding
+  // gives the bits every kernel set's gatherRows gives (see Network.loadBatch).
+  const scale = Math.fround(ds.scale);
+  if (ds.x instanceof Uint8Array) gatherBytes(ds.x, scale, f, order, start, count, xOut);
+  else gatherFloats(ds.x, scale, f, order, start, count, xOut);
 }

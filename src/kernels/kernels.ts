@@ -39,4 +39,20 @@ export interface Kernels {
     m: number,
     n: number,
   ): number;
+  /**
+   * out[i, :] = x[rows[i], :] · fround(scale) for i < count: gathers a batch's input rows from a
+   * dataset (bytes or floats, `features` columns) and scales them (MNIST bytes → [0, 1]).
+   */
+  gatherRows(
+    x: Uint8Array | Float32Array,
+    rows: Int32Array,
+    out: Float32Array,
+    count: number,
+    features: number,
+    scale: number,
+  ): void;
+  /** y ← a·x + b·y over the first `n` elements (reduces micro-batch gradients). */
+  axpby(a: number, x: Float32Array, b: number, y: Float32Array, n: number): void;
+  /** Σ x[i]² over the first `n` elements, accumulated in float64 (summation order is the set's own). */
+  sumSquares(x: Float32Array, n: number): number;
 }

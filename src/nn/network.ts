@@ -1,7 +1,8 @@
 // A network bound to memory: runs the layer stack forward, the loss, and backward into the gradient
 // buffer. Every buffer comes from an Arena, declared up front for a fixed batch capacity.
 
-import { checkNumber } from '../errors.js';
+import type { Dataset } from '../data/dataset.js';
+import { checkNumber, GradstreamError } from '../errors.js';
 import { jsKernels } from '../kernels/js/index.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { Rng } from '../random/rng.js';
@@ -198,15 +199,39 @@ export class Network {
       let sumSquares = 0;
       for (let w = 0; w < this.#weights.length; w++) {
         const W = this.#weights[w];
-        const dW = this.#weightGrads[w];
-        for (let i = 0; i < W.length; i++) {
-          sumSquares += W[i] * W[i];
-          dW[i] += lambda * W[i];
-        }
+        sumSquares += this.kernels.sumSquares(W, W.length);
+        this.kernels.axpby(lambda, W, 1, this.#weightGrads[w], W.length);
       }
       loss += 0.5 * lambda * sumSquares;
     }
     return loss;
+  }
+
+  /**
+   * Loads samples `order[start..start+count)` of `data` as the batch: their dataset indices into
+   * `sampleIds`, labels into `labels`, and the scaled rows into `input` through the kernels' gather.
+   * With the wasm kernels `data.x` must lie in their memory (see `placeDataset`). Allocates nothing.
+   */
+  loadBatch(data: Dataset, order: Uint32Array, start: number, count: number): void {
+    if (count > this.capacity || start + count > order.length) {
+      throw new GradstreamError(
+        'ERR_SHAPE_MISMATCH',
+        `loadBatch: rows [${start}, ${start + count}) of an order of ${order.length}, capacity ${this.capacity}`,
+      );
+    }
+    for (let i = 0; i < count; i++) {
+      const row = order[start + i];
+      // Checked here: an out-of-range row would otherwise read undefined labels silently.
+      if (row >= data.n) {
+        throw new GradstreamError(
+          'ERR_SHAPE_MISMATCH',
+          `loadBatch: order[${start + i}] is ${row}, expected < ${data.n}`,
+        );
+      }
+      this.sampleIds[i] = row;
+      this.labels[i] = data.labels[row];
+    }
+    this.kernels.gatherRows(data.x, this.sampleIds, this.input, count, data.features, data.scale);
   }
 
   /** Inference on the first n rows: returns mean cross-entropy and the number of correct argmax predictions. */

@@ -8,17 +8,41 @@ import { SYNC } from './plan.js';
 const POLL_MS = 50;
 
 /**
+ * Loads of the generation word a lane spins through before it sleeps (a few µs to tens of µs). Waking
+ * a sleeping thread costs tens of µs on a VM, several times a step; the other lanes are usually that
+ * close behind, so a short spin hands over sooner and sleeps only when a lane is really late.
+ */
+const SPIN_LOADS = Number(process.env.GS_SPIN ?? 20_000);
+
+/**
  * Blocks until `parties` threads have called it for the current generation. The last to arrive
  * bumps the generation and wakes the rest. Throws when the main thread raises the abort flag or
  * `timeoutMs` passes (a lane died or never started).
+ *
+ * Two optional hooks run inside the barrier: `first` on the first lane to arrive (it would only wait:
+ * work there is off the critical path, e.g. waking the main thread), `last` on the last lane to
+ * arrive, before it releases the others (what it writes, every lane reads after the barrier). With
+ * one party both run, `first` first. Hooks must not throw: the barrier would not be released.
  */
-export function barrierWait(sync: Int32Array, parties: number, timeoutMs: number): void {
+export function barrierWait(
+  sync: Int32Array,
+  parties: number,
+  timeoutMs: number,
+  first?: () => void,
+  last?: () => void,
+): void {
   const generation = Atomics.load(sync, SYNC.barrierGeneration);
-  if (Atomics.add(sync, SYNC.barrierCount, 1) === parties - 1) {
+  const arrived = Atomics.add(sync, SYNC.barrierCount, 1);
+  if (arrived === 0) first?.();
+  if (arrived === parties - 1) {
+    last?.();
     Atomics.store(sync, SYNC.barrierCount, 0);
     Atomics.add(sync, SYNC.barrierGeneration, 1);
     Atomics.notify(sync, SYNC.barrierGeneration);
     return;
+  }
+  for (let i = 0; i < SPIN_LOADS; i++) {
+    if (Atomics.load(sync, SYNC.barrierGeneration) !== generation) return;
   }
   const deadline = Date.now() + timeoutMs;
   while (Atomics.load(sync, SYNC.barrierGeneration) === generation) {

@@ -80,6 +80,18 @@ export class SyncChunks {
   async update(step: number): Promise<ChunkStepResult> {
     await this.#until(SYNC.progress, step);
     const chunk = this.#chunk;
+    if (chunk && Atomics.load(this.#sync, SYNC.requested) <= step) {
+      // Nothing later asked for (pausing, stopping, or the run's end): the lanes end the chunk at the
+      // next step's first barrier, unless that step is asked for meanwhile. Wait for either, so that
+      // a step the run stops at is known as the chunk's end, a safe point.
+      while (
+        !chunk.settled &&
+        Atomics.load(this.#sync, SYNC.chunkEnd) !== step &&
+        Atomics.load(this.#sync, SYNC.gradsDone) <= step
+      ) {
+        await Promise.race([this.#wakeups.next(), chunk.done.catch(() => {})]);
+      }
+    }
     const at = this.#at(step);
     const lr = this.#results[at + RESULT.lrOverride];
     const updates =
@@ -137,14 +149,18 @@ export class SyncChunks {
 
   #launch(first: number, last: number, t0: number): void {
     resetSync(this.#sync);
-    // Lane 0 posts on this channel after every counter it advances: the main thread's wake-up.
-    const channel = new MessageChannel();
-    channel.port1.on('message', () => this.#wakeups.fire());
+    // A channel per lane: whichever lane has slack posts the step's wake-up to the main thread.
+    const channels = Array.from({ length: this.#o.plan.lanes }, () => new MessageChannel());
+    for (const channel of channels) channel.port1.on('message', () => this.#wakeups.fire());
     const done = this.#o.dispatch(
-      (lane) => ({ first, last, t0, lane, progress: lane === 0 ? channel.port2 : undefined }),
-      (lane) => (lane === 0 ? [channel.port2] : []),
+      (lane) => ({ first, last, t0, lane, progress: channels[lane].port2 }),
+      (lane) => [channels[lane].port2],
     );
-    done.finally(() => channel.port1.close()).catch(() => {});
+    done
+      .finally(() => {
+        for (const channel of channels) channel.port1.close();
+      })
+      .catch(() => {});
     const chunk: Chunk = { first, last, t0, done, settled: false, error: undefined };
     done.then(
       () => {

@@ -62,7 +62,7 @@ export interface ChunkTask {
   /** Updates applied before `first` (Adam's t of the first step is t0 + 1). */
   readonly t0: number;
   readonly lane: number;
-  /** Lane 0 only: where it posts a wake-up after each step's gradients and after each update. */
+  /** Where this lane posts the main thread's wake-ups (once per step, by whichever lane has slack). */
   readonly progress?: MessagePort | undefined;
 }
 

@@ -3,6 +3,7 @@
 
 import { availableParallelism } from 'node:os';
 import { defer, type Observable } from 'rxjs';
+import type { Dataset } from '../data/dataset.js';
 import { GradstreamError } from '../errors.js';
 import type { Arena } from '../tensor/arena.js';
 import type { TrainEvent } from '../train/events.js';
@@ -12,7 +13,7 @@ import { createPipelineMemory, mainNetwork } from './memory.js';
 import { createPlan, type PipelinePlan, slotRegion } from './plan.js';
 import { PoolRunner } from './pool-runner.js';
 import { runEvents } from './run-events.js';
-import { type SharedDataset, shareDataset } from './shared-data.js';
+import { shareDataset } from './shared-data.js';
 import { nextBoundary, type ResumeState, type TrainConfig, type TrainingSession } from './train-config.js';
 
 export {
@@ -58,19 +59,20 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
     epochs: config.epochs,
     steps: config.steps,
   });
-  const { arena: memory, kernels } = createPipelineMemory(plan, config.kernels);
+  const datasets: Record<string, Dataset> = { train: config.train };
+  if (config.validation) datasets.validation = config.validation;
+  if (config.test) datasets.test = config.test;
+  const { arena: memory, kernels, data } = createPipelineMemory(plan, config.kernels, datasets);
   if (config.resume) loadResumeState(memory, plan, config.resume);
   const controller = config.controller ?? createController();
   const runId = config.runId ?? `run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   const createRunner = () => {
-    const evalSets: Record<string, SharedDataset> = {};
-    if (config.validation) evalSets.validation = shareDataset(config.validation);
-    if (config.test) evalSets.test = shareDataset(config.test);
+    const { train, ...evalSets } = data; // samples in the shared arena; labels shared once per runner
     return PoolRunner.create({
       plan,
       memory,
-      train: shareDataset(config.train),
-      evalSets,
+      train: shareDataset(train),
+      evalSets: Object.fromEntries(Object.entries(evalSets).map(([k, ds]) => [k, shareDataset(ds)])),
       snapshotEvery: config.snapshotEvery,
       faults: config.faults,
       updates: config.resume?.updates,

@@ -1,8 +1,9 @@
 // The plain single-threaded training loop: shuffle, gather a batch, gradient, optimizer step,
 // evaluate per epoch. The reference the worker pipeline is measured against, and the simplest API.
 
-import { batchCount, epochOrder, gatherBatch } from '../data/batch.js';
+import { batchCount, epochOrder } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
+import { declareDataset, placeDataset } from '../data/in-arena.js';
 import { checkNumber, GradstreamError } from '../errors.js';
 import { type KernelPreference, selectKernels } from '../kernels/select.js';
 import { type Evaluation, evaluate } from '../nn/evaluate.js';
@@ -104,8 +105,10 @@ export function trainLoop(options: TrainLoopOptions): TrainLoopResult {
   declareNetworkScratch(builder, model, batchSize);
   const size = mlpLayouts(model).params.size;
   for (const name of slotNames) builder.f32(`opt/${name}`, size);
+  declareDataset(builder, 'train', train);
   const kernels = selectKernels({ prefer: options.kernels ?? 'auto' });
   const arena = builder.build(kernels.allocation);
+  const data = placeDataset(arena, 'train', train); // once: the kernels gather rows where they lie
   const network = new Network(model, arena, { capacity: batchSize, kernels: kernels.kernels, seed });
   network.initialize(seed);
   const slots = Object.fromEntries(slotNames.map((name) => [name, arena.f32(`opt/${name}`)]));
@@ -124,8 +127,7 @@ export function trainLoop(options: TrainLoopOptions): TrainLoopResult {
     for (let b = 0; b < perEpoch; b++) {
       const start = b * batchSize;
       const n = Math.min(batchSize, train.n - start);
-      gatherBatch(train, order, start, n, network.input, network.labels);
-      for (let i = 0; i < n; i++) network.sampleIds[i] = order[start + i];
+      network.loadBatch(data, order, start, n);
       const step = optimizer.count + 1;
       const loss = network.lossAndGradient(n, step);
       checkFinite(network, loss, step);

@@ -1,6 +1,7 @@
 // The plain-JS kernel set: the reference and the fallback when WebAssembly SIMD is unavailable.
 
 import type { Kernels } from '../kernels.js';
+import { axpby, gatherRows, sumSquares } from './data.js';
 import {
   addRowVector,
   reluBackward,
@@ -25,4 +26,7 @@ export const jsKernels: Kernels = {
   sigmoidForward,
   sigmoidBackward,
   softmaxCrossEntropy,
+  gatherRows,
+  axpby,
+  sumSquares,
 };

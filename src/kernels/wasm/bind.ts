@@ -23,6 +23,10 @@ export interface KernelExports {
     m: number,
     n: number,
   ): number;
+  gatherRowsU8(x: number, rows: number, out: number, count: number, features: number, scale: number): void;
+  gatherRowsF32(x: number, rows: number, out: number, count: number, features: number, scale: number): void;
+  axpby(a: number, x: number, b: number, y: number, n: number): void;
+  sumSquares(x: number, n: number): number;
   reservedBytes(): number;
 }
 
@@ -129,6 +133,9 @@ export function bindKernels(exports: KernelExports, memory: WebAssembly.Memory, 
   const whereBias = `${name}.addRowVector`;
   const whereSum = `${name}.sumRows`;
   const whereLoss = `${name}.softmaxCrossEntropy`;
+  const whereGather = `${name}.gatherRows`;
+  const whereAxpby = `${name}.axpby`;
+  const whereSquares = `${name}.sumSquares`;
   return {
     name,
     matmul: product('matmul'),
@@ -165,6 +172,33 @@ export function bindKernels(exports: KernelExports, memory: WebAssembly.Memory, 
         );
       }
       return loss;
+    },
+    gatherRows(x, rows, out, count, features, scale) {
+      size(whereGather, 'count', count);
+      size(whereGather, 'features', features);
+      const n = features === 0 ? 0 : x.length / features;
+      // A row out of range would read a neighbour in the arena: checked here, count compares per call.
+      for (let i = 0; i < count; i++) {
+        if (!(rows[i] >= 0 && rows[i] < n)) {
+          throw new GradstreamError(
+            'ERR_SHAPE_MISMATCH',
+            `${whereGather}: rows[${i}] is ${rows[i]}, expected an integer in [0, ${Math.floor(n)})`,
+          );
+        }
+      }
+      const px = ptr(whereGather, 'x', x, 0);
+      const pr = ptr(whereGather, 'rows', rows, count);
+      const po = ptr(whereGather, 'out', out, count * features);
+      if (x instanceof Uint8Array) exports.gatherRowsU8(px, pr, po, count, features, scale);
+      else exports.gatherRowsF32(px, pr, po, count, features, scale);
+    },
+    axpby(a, x, b, y, n) {
+      size(whereAxpby, 'n', n);
+      exports.axpby(a, ptr(whereAxpby, 'x', x, n), b, ptr(whereAxpby, 'y', y, n), n);
+    },
+    sumSquares(x, n) {
+      size(whereSquares, 'n', n);
+      return exports.sumSquares(ptr(whereSquares, 'x', x, n), n);
     },
   };
 }

@@ -1,0 +1,63 @@
+// Plain-JS kernels of the data path and the gradient reduction: gathering scaled input rows,
+// y ← a·x + b·y, and a float64 sum of squares.
+
+// Two monomorphic loops: one function reading both Uint8Array and Float32Array would make V8's
+// element access polymorphic and slow for both.
+function gatherBytes(
+  x: Uint8Array,
+  rows: Int32Array,
+  out: Float32Array,
+  count: number,
+  f: number,
+  s: number,
+): void {
+  for (let i = 0; i < count; i++) {
+    const src = rows[i] * f;
+    const dst = i * f;
+    for (let j = 0; j < f; j++) out[dst + j] = x[src + j] * s;
+  }
+}
+
+function gatherFloats(
+  x: Float32Array,
+  rows: Int32Array,
+  out: Float32Array,
+  count: number,
+  f: number,
+  s: number,
+): void {
+  for (let i = 0; i < count; i++) {
+    const src = rows[i] * f;
+    const dst = i * f;
+    for (let j = 0; j < f; j++) out[dst + j] = x[src + j] * s;
+  }
+}
+
+/**
+ * out[i, :] = x[rows[i], :] · fround(scale). With the scale rounded to float32 first, the double
+ * product is exact (8 or 24 bits times 24) and its one rounding to float32 equals the wasm kernel's.
+ */
+export function gatherRows(
+  x: Uint8Array | Float32Array,
+  rows: Int32Array,
+  out: Float32Array,
+  count: number,
+  features: number,
+  scale: number,
+): void {
+  const s = Math.fround(scale);
+  if (x instanceof Uint8Array) gatherBytes(x, rows, out, count, features, s);
+  else gatherFloats(x, rows, out, count, features, s);
+}
+
+/** y ← a·x + b·y. */
+export function axpby(a: number, x: Float32Array, b: number, y: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) y[i] = a * x[i] + b * y[i];
+}
+
+/** Σ x[i]² in float64, in index order. */
+export function sumSquares(x: Float32Array, n: number): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += x[i] * x[i];
+  return sum;
+}
