@@ -1,10 +1,11 @@
 // bench/peers: one epoch of the book's 5-layer MNIST net (784-100-100-100-100-10, ReLU, batch 128),
 // samples/s with SGD and Adam, for gradstream (1 and 2 workers) and the peers that are installed:
-// PyTorch CPU and numpy (Debian's python3-torch / python3-numpy, one thread each) and TensorFlow.js
-// (if @tensorflow/tfjs and its wasm backend are installed). Peers that are missing are skipped, with a message.
+// PyTorch CPU and numpy (Debian's python3-torch / python3-numpy, one thread each) and TensorFlow.js 4.22
+// (@tensorflow/tfjs and its wasm backend, dev dependencies). Peers that are missing are skipped, with a message.
 // Every row times the training loop only: the peers from their first step (data loaded, model built),
 // gradstream from the end of its first step (worker threads started, modules compiled) — one batch
-// fewer counted. PyTorch and numpy are only as fast as the BLAS they load: Debian's reference BLAS
+// fewer counted. TensorFlow.js runs TFJS_STEPS steps after a warm-up step, not a whole epoch (its cpu
+// backend would need about a minute per epoch); its rate is steady from the first steps. PyTorch and numpy are only as fast as the BLAS they load: Debian's reference BLAS
 // (libblas3) is several times slower than OpenBLAS (libopenblas0-pthread); the table names the one used.
 // Usage: npx tsx bench/peers.bench.ts [samples=60000] [repeats=3]   (median of the repeats)
 
@@ -27,7 +28,7 @@ const singleThread = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_
 
 const blas = new Set<string>();
 
-function python(script: string, optimizer: string): number | string {
+function python(script: string, optimizer: string, env: Record<string, string> = {}): number | string {
   const module = script.startsWith('torch') ? 'torch' : 'numpy';
   const probe = spawnSync(PYTHON, ['-c', `import ${module}`], { encoding: 'utf8' });
   if (probe.status !== 0)
@@ -35,7 +36,7 @@ function python(script: string, optimizer: string): number | string {
   const run = spawnSync(PYTHON, [script, defaultMnistDir(), optimizer, String(samples)], {
     cwd: peersDir,
     encoding: 'utf8',
-    env: { ...process.env, ...singleThread },
+    env: { ...process.env, ...singleThread, ...env },
   });
   if (run.status !== 0) return `failed: ${run.stderr.trim().split('\n').at(-1)}`;
   for (const line of run.stderr.split('\n')) if (line.startsWith('blas: ')) blas.add(line.slice(6));
@@ -58,10 +59,25 @@ async function gradstream(optimizer: 'sgd' | 'adam', workers: number): Promise<n
   return ((samples - BATCH) * 1000) / (ends.at(-1)! - ends[0]);
 }
 
+/** TensorFlow.js steps timed per run: the cpu backend does ~10 steps a second, the wasm one ~50. */
+const TFJS_STEPS = { cpu: 30, wasm: 200 } as const;
+
+async function tfjs(backend: 'cpu' | 'wasm', optimizer: 'sgd' | 'adam'): Promise<number | string> {
+  try {
+    const { tfjsSamplesPerSecond } = await import('./peers/tfjs-mnist.js');
+    return await tfjsSamplesPerSecond(backend, optimizer, loadMnist().train, TFJS_STEPS[backend]);
+  } catch (error) {
+    return `skipped: ${(error as Error).message.split('\n')[0]} (npm install --save-dev @tensorflow/tfjs@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0)`;
+  }
+}
+
 type Cell = number | string;
 const contenders: Array<[string, (optimizer: 'sgd' | 'adam') => Cell | Promise<Cell>]> = [
   ['PyTorch 1 thread', (o) => python('torch_mnist.py', o)],
-  ['numpy (book-style), 1 BLAS thread', (o) => python('numpy_mnist.py', o)],
+  ["numpy, the book's numerics (float64 parameters), 1 BLAS thread", (o) => python('numpy_mnist.py', o)],
+  ['numpy, float32 parameters, 1 BLAS thread', (o) => python('numpy_mnist.py', o, { PARAMS: 'float32' })],
+  ['TensorFlow.js 4.22, wasm backend (SIMD)', (o) => tfjs('wasm', o)],
+  ['TensorFlow.js 4.22, cpu backend (plain JS)', (o) => tfjs('cpu', o)],
   ['gradstream, 1 worker', (o) => gradstream(o, 1)],
   ['gradstream, 2 workers', (o) => gradstream(o, 2)],
 ];

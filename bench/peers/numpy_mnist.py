@@ -1,6 +1,13 @@
 """Peer benchmark: the book's approach in numpy (Affine/ReLU/SoftmaxWithLoss layers with np.dot,
 its SGD and Adam update rules), one BLAS thread, one epoch of the 5-layer MNIST net; prints samples/s.
-Written for this benchmark in the book's style (chapter 5-6), not copied from its repository."""
+Written for this benchmark in the book's style (chapters 5-6), not copied from its repository.
+
+PARAMS=float64 (default) does the work the book's MultiLayerNet does: parameters are float64 (its
+`scale * np.random.randn(...)` and `np.zeros(...)`) while the inputs are float32 (its load_mnist), so
+every product runs in double; every Affine layer computes dx, the first one too; and the loss adds the
+weight-decay term Σ 0.5·λ·ΣW² (λ = 0) each step. PARAMS=float32 is the same network without those
+costs: float32 parameters, no dx for the input layer, no weight-decay term."""
+import os
 import time
 
 import numpy as np
@@ -8,11 +15,13 @@ import numpy as np
 from mnist_common import BATCH, SIZES, args, load_train, report_blas
 
 data_dir, optimizer_name, samples = args()
+book = os.environ.get("PARAMS", "float64") == "float64"
+dtype = np.float64 if book else np.float32
 x, y = load_train(data_dir)
 x, y = x[:samples], y[:samples]
 rng = np.random.default_rng(0)
-W = [rng.standard_normal((SIZES[i], SIZES[i + 1])).astype(np.float32) * np.sqrt(2.0 / SIZES[i]) for i in range(len(SIZES) - 1)]
-b = [np.zeros(SIZES[i + 1], dtype=np.float32) for i in range(len(SIZES) - 1)]
+W = [(np.sqrt(2.0 / SIZES[i]) * rng.standard_normal((SIZES[i], SIZES[i + 1]))).astype(dtype) for i in range(len(SIZES) - 1)]
+b = [np.zeros(SIZES[i + 1], dtype=dtype) for i in range(len(SIZES) - 1)]
 params = W + b
 m = [np.zeros_like(p) for p in params]
 v = [np.zeros_like(p) for p in params]
@@ -26,6 +35,8 @@ def step(xb, yb):
         a = acts[-1] @ W[i] + b[i]
         acts.append(np.maximum(a, 0) if i < len(W) - 1 else a)
     logits = acts[-1]
+    if book:
+        weight_decay = sum(0.5 * 0.0 * np.sum(w**2) for w in W)  # the book's loss computes it at λ = 0 too
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     p = e / e.sum(axis=1, keepdims=True)
     dy = p
@@ -35,8 +46,9 @@ def step(xb, yb):
     for i in reversed(range(len(W))):
         dW[i] = acts[i].T @ dy
         db[i] = dy.sum(axis=0)
-        if i > 0:
-            dy = (dy @ W[i].T) * (acts[i] > 0)
+        if i > 0 or book:
+            dx = dy @ W[i].T
+            dy = dx * (acts[i] > 0) if i > 0 else dx
     grads = dW + db
     if optimizer_name == "sgd":
         for prm, g in zip(params, grads):
