@@ -30,6 +30,9 @@ interface Contender {
   readonly b: Float32Array;
   readonly c: Float32Array;
   readonly labels: Uint8Array;
+  /** 1000 MNIST-sized rows of bytes and 128 row indices into them, for gatherRows. */
+  readonly pixels: Uint8Array;
+  readonly rows: Int32Array;
 }
 
 function contender(
@@ -37,6 +40,7 @@ function contender(
   build: (b: ArenaBuilder) => ReturnType<ArenaBuilder['build']>,
 ): Contender {
   const builder = new ArenaBuilder().f32('a', MAX).f32('b', MAX).f32('c', MAX).u8('labels', 1024);
+  builder.u8('pixels', 1000 * 784).i32('rows', 128);
   const arena = build(builder);
   const rng = new Rng(1);
   for (const name of ['a', 'b', 'c']) {
@@ -45,7 +49,11 @@ function contender(
   }
   const labels = arena.u8('labels');
   for (let i = 0; i < labels.length; i++) labels[i] = rng.int(10);
-  return { kernels, a: arena.f32('a'), b: arena.f32('b'), c: arena.f32('c'), labels };
+  const pixels = arena.u8('pixels');
+  for (let i = 0; i < pixels.length; i++) pixels[i] = rng.int(256);
+  const rows = arena.i32('rows');
+  for (let i = 0; i < rows.length; i++) rows[i] = rng.int(1000);
+  return { kernels, a: arena.f32('a'), b: arena.f32('b'), c: arena.f32('c'), labels, pixels, rows };
 }
 
 function sample(run: () => void): number {
@@ -122,6 +130,13 @@ const elementwise: ReadonlyArray<readonly [string, (x: Contender) => void]> = [
     'softmaxCrossEntropy 128×10',
     ({ kernels, a, labels, c }) => kernels.softmaxCrossEntropy(a, labels, c, 128, 10),
   ],
+  // The data path and the pipeline's gradient reduction, at the 5-layer net's sizes (109,386 parameters).
+  [
+    'gatherRows 128×784 bytes',
+    ({ kernels, pixels, rows, c }) => kernels.gatherRows(pixels, rows, c, 128, 784, 1 / 255),
+  ],
+  ['axpby 109386', ({ kernels, a, b }) => kernels.axpby(0.5, a, 0.5, b, 109_386)],
+  ['sumSquares 109386', ({ kernels, a }) => kernels.sumSquares(a, 109_386)],
 ];
 out.push('', `| kernel | ${names.map((n) => `${n} µs`).join(' | ')} |`);
 out.push(`|---|${names.map(() => '---:').join('|')}|`);
