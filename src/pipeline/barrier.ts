@@ -12,7 +12,7 @@ const POLL_MS = 50;
  * a sleeping thread costs tens of µs on a VM, several times a step; the other lanes are usually that
  * close behind, so a short spin hands over sooner and sleeps only when a lane is really late.
  */
-const SPIN_LOADS = Number(process.env.GS_SPIN ?? 20_000);
+const SPIN_LOADS = 20_000;
 
 /**
  * Blocks until `parties` threads have called it for the current generation. The last to arrive
@@ -31,22 +31,37 @@ export function barrierWait(
   first?: () => void,
   last?: () => void,
 ): void {
-  const generation = Atomics.load(sync, SYNC.barrierGeneration);
-  const arrived = Atomics.add(sync, SYNC.barrierCount, 1);
+  const generation = Atomics.load(sync, GENERATION);
+  const arrived = Atomics.add(sync, COUNT, 1);
   if (arrived === 0) first?.();
   if (arrived === parties - 1) {
     last?.();
-    Atomics.store(sync, SYNC.barrierCount, 0);
-    Atomics.add(sync, SYNC.barrierGeneration, 1);
-    Atomics.notify(sync, SYNC.barrierGeneration);
+    Atomics.store(sync, COUNT, 0);
+    Atomics.add(sync, GENERATION, 1);
+    Atomics.notify(sync, GENERATION);
     return;
   }
-  for (let i = 0; i < SPIN_LOADS; i++) {
-    if (Atomics.load(sync, SYNC.barrierGeneration) !== generation) return;
-  }
+  if (!spunThrough(sync, generation)) sleepUntilReleased(sync, generation, parties, timeoutMs);
+}
+
+// The spin and the sleep are separate functions on purpose: with both in barrierWait, V8 optimised it
+// from the hot spin loop (on-stack replacement) and deoptimised it on reaching the sleep path, which had
+// no type feedback yet — hundreds of recompilations per run, measured with --trace-deopt.
+const GENERATION = SYNC.barrierGeneration;
+const COUNT = SYNC.barrierCount;
+const ABORT = SYNC.abort;
+
+/** True once the generation moved on within SPIN_LOADS loads. */
+function spunThrough(sync: Int32Array, generation: number): boolean {
+  for (let i = 0; i < SPIN_LOADS; i++) if (Atomics.load(sync, GENERATION) !== generation) return true;
+  return false;
+}
+
+/** Sleeps on the generation word until released, checking the abort flag and the deadline. */
+function sleepUntilReleased(sync: Int32Array, generation: number, parties: number, timeoutMs: number): void {
   const deadline = Date.now() + timeoutMs;
-  while (Atomics.load(sync, SYNC.barrierGeneration) === generation) {
-    if (Atomics.load(sync, SYNC.abort) !== 0) {
+  while (Atomics.load(sync, GENERATION) === generation) {
+    if (Atomics.load(sync, ABORT) !== 0) {
       throw new GradstreamError('ERR_WORKER', 'barrier: aborted by the main thread (another lane failed)');
     }
     if (Date.now() > deadline) {
@@ -55,7 +70,7 @@ export function barrierWait(
         `barrier: timed out after ${timeoutMs} ms waiting for ${parties} lanes`,
       );
     }
-    Atomics.wait(sync, SYNC.barrierGeneration, generation, POLL_MS);
+    Atomics.wait(sync, GENERATION, generation, POLL_MS);
   }
 }
 
