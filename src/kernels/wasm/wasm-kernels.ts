@@ -1,7 +1,6 @@
 // Creates the WebAssembly SIMD kernel set on its own linear memory (optionally shared) and
 // attaches further instances to that memory, one per worker thread, from a plain postable handle.
 
-import { setFlagsFromString } from 'node:v8';
 import { GradstreamError, invalidOption } from '../../errors.js';
 import type { OptimizerKernels } from '../../optim/kernels.js';
 import type { ArenaAllocation } from '../../tensor/arena.js';
@@ -52,20 +51,10 @@ const WHERE = 'createWasmKernels';
 // Compiling is the slow part (~ms); modules are immutable, so one per variant per thread is kept.
 const compiled = new Map<string, WebAssembly.Module>();
 
-/**
- * V8 compiles wasm with its baseline compiler (Liftoff) first and moves hot functions to the
- * optimising one (TurboFan) as they run. A kernel called once per step, like a worker's optimizer
- * update, was seen to stay on Liftoff code for a whole run (4–5× slower, in some runs and not others:
- * 2-worker pipeline at 68k instead of 94k samples/s). The kernels are small, so they are compiled
- * with TurboFan up front. The flag is process-wide and only affects modules compiled afterwards.
- */
-export const EAGER_OPTIMISATION_FLAG = '--no-liftoff';
-
 function moduleFor(relaxed: boolean, shared: boolean): WebAssembly.Module {
   const variant = `${relaxed ? 'relaxed' : 'simd'}${shared ? '-shared' : ''}` as keyof typeof WASM_MODULES;
   let module = compiled.get(variant);
   if (!module) {
-    setFlagsFromString(EAGER_OPTIMISATION_FLAG);
     module = new WebAssembly.Module(Buffer.from(WASM_MODULES[variant], 'base64'));
     compiled.set(variant, module);
   }
