@@ -2,6 +2,7 @@
 // into preallocated float buffers. Gathering allocates nothing, so it can run every step.
 
 import { checkNumber, GradstreamError } from '../errors.js';
+import { gatherRowsFrom } from '../kernels/js/data.js';
 import { Rng } from '../random/rng.js';
 import type { Dataset } from './dataset.js';
 
@@ -59,40 +60,6 @@ function tooSmall(field: string, length: number, needed: number): never {
   );
 }
 
-// Two monomorphic loops: one function reading both Uint8Array and Float32Array would make V8's
-// element access polymorphic and slow for both.
-function gatherBytes(
-  x: Uint8Array,
-  scale: number,
-  f: number,
-  order: Uint32Array,
-  start: number,
-  count: number,
-  out: Float32Array,
-): void {
-  for (let i = 0; i < count; i++) {
-    const src = order[start + i] * f;
-    const dst = i * f;
-    for (let j = 0; j < f; j++) out[dst + j] = x[src + j] * scale;
-  }
-}
-
-function gatherFloats(
-  x: Float32Array,
-  scale: number,
-  f: number,
-  order: Uint32Array,
-  start: number,
-  count: number,
-  out: Float32Array,
-): void {
-  for (let i = 0; i < count; i++) {
-    const src = order[start + i] * f;
-    const dst = i * f;
-    for (let j = 0; j < f; j++) out[dst + j] = x[src + j] * scale;
-  }
-}
-
 /**
  * Copies samples `order[start..start+count)` into `xOut` (row-major `count × features`, multiplied
  * by `ds.scale` rounded to float32, so MNIST bytes become floats in [0, 1]) and their labels into
@@ -130,9 +97,6 @@ export function gatherBatch(
     }
     labelsOut[i] = ds.labels[row];
   }
-  // The scale rounded to float32 first makes each product exact in double, so its one rounding
-  // gives the bits every kernel set's gatherRows gives (see Network.loadBatch).
-  const scale = Math.fround(ds.scale);
-  if (ds.x instanceof Uint8Array) gatherBytes(ds.x, scale, f, order, start, count, xOut);
-  else gatherFloats(ds.x, scale, f, order, start, count, xOut);
+  // The same loops as the JS kernel set's gatherRows: the same bits as every kernel set gives.
+  gatherRowsFrom(ds.x, order, start, xOut, count, f, ds.scale);
 }
