@@ -3,6 +3,7 @@
 // Model: the book's 5-layer MNIST net 784-100-100-100-100-10, ReLU, He init, batch 128, Adam.
 // Usage: npx tsx bench/pipeline.bench.ts [steps=200] [repeats=3]
 
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { lastValueFrom, tap } from 'rxjs';
 import { subset } from '../src/data/dataset.js';
@@ -39,33 +40,63 @@ function baseline(): number {
   return rate(ends);
 }
 
-async function pipeline(workers: number): Promise<number> {
+/**
+ * CPU time the main thread has used, in ms (Linux: /proc/self/task/<pid>/schedstat, in ns), or NaN.
+ * The main thread's share matters: on a 2-core machine it runs on one of the lanes' cores.
+ */
+function mainThreadCpuMs(): number {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Samples/s of the pipeline, and the main thread's CPU µs per timed step. */
+async function pipeline(workers: number): Promise<{ rate: number; mainUs: number }> {
   const ends: number[] = [];
+  let cpuAtWarmup = 0;
+  let cpuAtEnd = 0;
   const run = train({ model, optimizer, train: data, steps, batchSize: BATCH, workers, seed: 1 });
-  await lastValueFrom(run.pipe(tap((e) => e.type === 'step' && ends.push(performance.now()))));
-  return rate(ends);
+  const record = tap((e: { type: string }) => {
+    if (e.type !== 'step') return;
+    ends.push(performance.now());
+    if (ends.length === WARMUP) cpuAtWarmup = mainThreadCpuMs();
+    if (ends.length === steps) cpuAtEnd = mainThreadCpuMs();
+  });
+  await lastValueFrom(run.pipe(record));
+  return { rate: rate(ends), mainUs: ((cpuAtEnd - cpuAtWarmup) * 1000) / (steps - WARMUP) };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = { loop: [] as number[], w1: [] as number[], w2: [] as number[] };
+const mainUs = { w1: [] as number[], w2: [] as number[] };
 for (let r = 0; r < repeats; r++) {
   results.loop.push(baseline());
-  results.w1.push(await pipeline(1));
-  results.w2.push(await pipeline(2));
+  for (const [key, workers] of [
+    ['w1', 1],
+    ['w2', 2],
+  ] as const) {
+    const out = await pipeline(workers);
+    results[key].push(out.rate);
+    mainUs[key].push(out.mainUs);
+  }
   process.stderr.write(
     `repeat ${r + 1}/${repeats}: loop ${results.loop.at(-1)!.toFixed(0)}, 1 worker ${results.w1.at(-1)!.toFixed(0)}, 2 workers ${results.w2.at(-1)!.toFixed(0)} samples/s\n`,
   );
 }
 const loop = median(results.loop);
+const us = (xs: number[]) => (Number.isNaN(median(xs)) ? 'n/a' : median(xs).toFixed(0));
 console.log(
   `\nbench/pipeline — ${cpus()[0].model}, ${cpus().length} cores, Node ${process.version}; ${steps} steps of batch ${BATCH} (first ${WARMUP} untimed), median of ${repeats}\n`,
 );
-console.log('| runner | samples/s | × single-threaded loop |');
-console.log('|---|---:|---:|');
-console.log(`| single-threaded loop (trainLoop) | ${loop.toFixed(0)} | 1.00 |`);
-console.log(
-  `| pipeline, 1 worker | ${median(results.w1).toFixed(0)} | ${(median(results.w1) / loop).toFixed(2)} |`,
-);
-console.log(
-  `| pipeline, 2 workers | ${median(results.w2).toFixed(0)} | ${(median(results.w2) / loop).toFixed(2)} |`,
-);
+console.log('| runner | samples/s | × single-threaded loop | main-thread CPU µs/step |');
+console.log('|---|---:|---:|---:|');
+console.log(`| single-threaded loop (trainLoop) | ${loop.toFixed(0)} | 1.00 | (all of it) |`);
+for (const [key, label] of [
+  ['w1', 'pipeline, 1 worker'],
+  ['w2', 'pipeline, 2 workers'],
+] as const) {
+  const m = median(results[key]);
+  console.log(`| ${label} | ${m.toFixed(0)} | ${(m / loop).toFixed(2)} | ${us(mainUs[key])} |`);
+}

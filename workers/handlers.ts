@@ -44,7 +44,7 @@ export function reduceShard(state: WorkerState, ring: number, lane: number, coun
     kernels.axpby(rows / count, shard.micro[k], w0, g0, g0.length);
     w0 = 1;
   }
-  if (w0 !== 1) kernels.axpby(0, g0, w0, g0, g0.length); // one micro-batch only
+  // No pass when only micro-batch 0 has rows: it then holds the whole batch, so w₀ = 1.
   for (let b = shard.blocks[0]; b < shard.blocks[1]; b++) {
     const block = shard.blockGrads[b - shard.blocks[0]];
     const sumSquares = kernels.sumSquares(block, block.length);

@@ -61,6 +61,34 @@ function tooSmall(field: string, length: number, needed: number): never {
 }
 
 /**
+ * Writes the labels of samples `order[start..start+count)` into `labelsOut` (and their indices into
+ * `idsOut` when given), checking every index against `ds.n` first: an out-of-range row would
+ * otherwise read undefined and write NaN silently. Buffer lengths are the caller's to check.
+ * `where` names the caller in errors.
+ */
+export function gatherLabels(
+  where: string,
+  ds: Dataset,
+  order: Uint32Array,
+  start: number,
+  count: number,
+  labelsOut: Int32Array,
+  idsOut?: Int32Array,
+): void {
+  for (let i = 0; i < count; i++) {
+    const row = order[start + i];
+    if (row >= ds.n) {
+      throw new GradstreamError(
+        'ERR_SHAPE_MISMATCH',
+        `${where}: order[${start + i}] is ${row}, expected < ${ds.n}`,
+      );
+    }
+    labelsOut[i] = ds.labels[row];
+    if (idsOut) idsOut[i] = row;
+  }
+}
+
+/**
  * Copies samples `order[start..start+count)` into `xOut` (row-major `count × features`, multiplied
  * by `ds.scale` rounded to float32, so MNIST bytes become floats in [0, 1]) and their labels into
  * `labelsOut`. Buffers may be longer than needed (e.g. the last, partial batch); only the first `count` rows are written.
@@ -86,17 +114,7 @@ export function gatherBatch(
   if (start + count > order.length) tooSmall('order', order.length, start + count);
   if (xOut.length < count * f) tooSmall('xOut', xOut.length, count * f);
   if (labelsOut.length < count) tooSmall('labelsOut', labelsOut.length, count);
-  for (let i = 0; i < count; i++) {
-    const row = order[start + i];
-    // Checked up front: an out-of-range row would otherwise read undefined and write NaN silently.
-    if (row >= ds.n) {
-      throw new GradstreamError(
-        'ERR_SHAPE_MISMATCH',
-        `gatherBatch: order[${start + i}] is ${row}, expected < ${ds.n}`,
-      );
-    }
-    labelsOut[i] = ds.labels[row];
-  }
+  gatherLabels('gatherBatch', ds, order, start, count, labelsOut);
   // The same loops as the JS kernel set's gatherRows: the same bits as every kernel set gives.
   gatherRowsFrom(ds.x, order, start, xOut, count, f, ds.scale);
 }

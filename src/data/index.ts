@@ -1,6 +1,6 @@
 // The public surface of gradstream's data module: re-exports only.
 
-export { batchCount, createBatchBuffers, epochOrder, gatherBatch } from './batch.js';
+export { batchCount, createBatchBuffers, epochOrder, gatherBatch, gatherLabels } from './batch.js';
 export {
   type Dataset,
   type FromArraysOptions,

@@ -1,6 +1,7 @@
 // A network bound to memory: runs the layer stack forward, the loss, and backward into the gradient
 // buffer. Every buffer comes from an Arena, declared up front for a fixed batch capacity.
 
+import { gatherLabels } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
 import { checkNumber, GradstreamError } from '../errors.js';
 import { jsKernels } from '../kernels/js/index.js';
@@ -219,18 +220,7 @@ export class Network {
         `loadBatch: rows [${start}, ${start + count}) of an order of ${order.length}, capacity ${this.capacity}`,
       );
     }
-    for (let i = 0; i < count; i++) {
-      const row = order[start + i];
-      // Checked here: an out-of-range row would otherwise read undefined labels silently.
-      if (row >= data.n) {
-        throw new GradstreamError(
-          'ERR_SHAPE_MISMATCH',
-          `loadBatch: order[${start + i}] is ${row}, expected < ${data.n}`,
-        );
-      }
-      this.sampleIds[i] = row;
-      this.labels[i] = data.labels[row];
-    }
+    gatherLabels('loadBatch', data, order, start, count, this.labels, this.sampleIds);
     this.kernels.gatherRows(data.x, this.sampleIds, this.input, count, data.features, data.scale);
   }
 

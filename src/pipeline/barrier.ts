@@ -46,7 +46,7 @@ export function barrierWait(
 
 // The spin and the sleep are separate functions on purpose: with both in barrierWait, V8 optimised it
 // from the hot spin loop (on-stack replacement) and deoptimised it on reaching the sleep path, which had
-// no type feedback yet — hundreds of recompilations per run, measured with --trace-deopt.
+// no type feedback yet: it was recompiled over and over in a run (seen with `node --trace-deopt`).
 const GENERATION = SYNC.barrierGeneration;
 const COUNT = SYNC.barrierCount;
 const ABORT = SYNC.abort;

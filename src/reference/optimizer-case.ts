@@ -168,7 +168,11 @@ export function optimizerCaseSpec(c: OptimizerCase): TransformSpec {
 }
 
 /** Writes the problem's gradient at `x` into `g` (computed in double, stored as float32). */
-function gradient(problem: OptimizerCase['problem'], x: Float32Array, g: Float32Array): void {
+export function optimizerCaseGradient(
+  problem: OptimizerCase['problem'],
+  x: Float32Array,
+  g: Float32Array,
+): void {
   if (problem.kind === 'book2d') {
     g[0] = x[0] / 10;
     g[1] = 2 * x[1];
@@ -199,7 +203,7 @@ export function runOptimizerCase(c: OptimizerCase, tolerance = OPTIMIZER_TOLERAN
   for (let t = 0; t < c.steps; t++) {
     if (c.lr_per_step)
       compare(`lr_per_step[${t}]`, learningRateAt(spec, t + 1) ?? Number.NaN, c.lr_per_step[t]);
-    gradient(c.problem, params, grads);
+    optimizerCaseGradient(c.problem, params, grads);
     opt.step();
     for (let i = 0; i < params.length; i++) compare(`trajectory[${t}][${i}]`, params[i], c.trajectory[t][i]);
   }

@@ -10,6 +10,7 @@ import {
   checkOptimizerCaseFile,
   OPTIMIZER_TOLERANCE,
   type OptimizerCase,
+  optimizerCaseGradient,
   optimizerCaseSpec,
   relativeError,
 } from '../../src/reference/optimizer-case.js';
@@ -21,20 +22,6 @@ const file = checkOptimizerCaseFile(
 const features = detectWasmFeatures();
 const VARIANTS = [false, ...(features.relaxedSimd ? [true] : [])];
 const N = Math.max(...file.cases.map((c) => c.problem.x0.length));
-
-/** The case's gradient at x, in double, stored as float32 (as src/reference/optimizer-case.ts does). */
-function gradient(problem: OptimizerCase['problem'], x: Float32Array, g: Float32Array): void {
-  if (problem.kind === 'book2d') {
-    g[0] = x[0] / 10;
-    g[1] = 2 * x[1];
-    return;
-  }
-  for (let i = 0; i < x.length; i++) {
-    let sum = problem.b[i];
-    for (let j = 0; j < x.length; j++) sum += problem.A[i][j] * x[j];
-    g[i] = sum;
-  }
-}
 
 /** Largest relative error of the trajectory when every buffer lives in the wasm kernels' memory. */
 function replay(c: OptimizerCase, arena: Arena, kernels: OptimizerKernels) {
@@ -48,7 +35,7 @@ function replay(c: OptimizerCase, arena: Arena, kernels: OptimizerKernels) {
   const opt = createOptimizer(spec, { params, grads, slots }, { kernels });
   let maxRelErr = 0;
   for (let t = 0; t < c.steps; t++) {
-    gradient(c.problem, params, grads);
+    optimizerCaseGradient(c.problem, params, grads);
     opt.step();
     for (let i = 0; i < n; i++) maxRelErr = Math.max(maxRelErr, relativeError(params[i], c.trajectory[t][i]));
   }
