@@ -78,7 +78,7 @@ export function updateShard(state: WorkerState, task: UpdateTask): boolean {
 /** Reduce, barrier, update: the update phase of one lane (async mode dispatches this alone). */
 export function update(state: WorkerState, task: UpdateTask): boolean {
   reduceShard(state, task.ring, task.lane, task.count);
-  barrierWait(state.sync, state.plan.lanes, state.init.barrierTimeoutMs);
+  barrierWait(state.sync, state.plan.lanes, state.init.barrier);
   return updateShard(state, task);
 }
 
@@ -113,7 +113,8 @@ const REQUEST_WAIT_MS = 5;
  * - B, every shard is reduced: its squared norms are in and any lane's non-finite flag is raised, so
  *   all lanes agree whether the update applies (no shard is ever updated alone).
  * - C, every shard is updated. Its last lane publishes the step; its first lane, which would only wait,
- *   wakes the main thread (one message per step, off the critical path).
+ *   wakes the main thread (off the critical path) when few of the steps it asked for are left: with a
+ *   lookahead of L it has asked up to L steps ahead, so it handles several steps per wake-up.
  *
  * Returns the last step whose update ran.
  */
@@ -124,7 +125,7 @@ export function chunk(
 ): number {
   const { plan, sync, results, control } = state;
   const schedule = state.init.schedule;
-  const timeout = state.init.barrierTimeoutMs;
+  const timing = state.init.barrier;
   const lead = task.lane === 0;
   let t = task.t0;
   // One gradient task and one update task, rewritten every step: a chunk allocates nothing per step.
@@ -134,6 +135,13 @@ export function chunk(
   let at = 0;
   let applied = false;
   const wake = () => task.progress?.postMessage(0);
+  // Woken when at most `margin` asked-for steps are left (or at the chunk's end), the main thread has
+  // those steps' time to ask for more before the lanes would wait for it; it wakes every
+  // lookahead − margin steps and takes a lane's core that much less often.
+  const margin = plan.lookahead >> 2;
+  const wakeIfLow = () => {
+    if (Atomics.load(sync, SYNC.requested) - step <= margin) wake();
+  };
   // The hooks close over `step`, `at`, `applied`: made once per chunk, not per step.
   const decide = () => {
     const go = nextRequested(sync, step);
@@ -165,17 +173,17 @@ export function chunk(
     // Lane 0 fixes the step's learning rate before the first barrier, so every shard uses the same one.
     if (lead) results[at + RESULT.lrOverride] = control[0];
     computeGradients(state, grad);
-    barrierWait(sync, plan.lanes, timeout, undefined, decide);
+    barrierWait(sync, plan.lanes, timing, undefined, decide);
     if (Atomics.load(sync, SYNC.proceed) === 0) break; // not asked for: the chunk ends before it
     reduceShard(state, 0, task.lane, grad.count);
-    barrierWait(sync, plan.lanes, timeout);
+    barrierWait(sync, plan.lanes, timing);
     const lr = results[at + RESULT.lrOverride];
     update.t = t + 1;
     update.count = grad.count;
     update.lrOverride = Number.isNaN(lr) ? undefined : lr;
     applied = updateShard(state, update);
     if (applied) t++;
-    barrierWait(sync, plan.lanes, timeout, wake, publish);
+    barrierWait(sync, plan.lanes, timing, wakeIfLow, publish);
     if (Atomics.load(sync, SYNC.proceed) === 0) break;
   }
   task.progress?.close();

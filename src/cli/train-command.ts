@@ -39,6 +39,7 @@ const FLAG_PATHS: Record<string, string> = {
   workers: 'workers',
   mode: 'mode',
   staleness: 'staleness',
+  lookahead: 'lookahead',
   microBatches: 'microBatches',
   seed: 'seed',
   evalEvery: 'evalEvery',
@@ -119,6 +120,11 @@ export function registerTrainCommand(program: Command): void {
       ]),
     )
     .option('--staleness <k>', `async: updates a gradient may lag (default ${d.staleness})`, number)
+    .option(
+      '--lookahead <n>',
+      `sync: steps drawn ahead; pause/stop/lr land within n steps (default ${d.lookahead})`,
+      number,
+    )
     .option('--micro-batches <k>', 'micro-batches per batch (default min(2, batch size))', number)
     .option('--seed <n>', `seed of init, split, shuffle and dropout (default ${d.seed})`, number)
     .option('--eval-every <n>', 'validate every n steps (default: each epoch)', number)

@@ -91,6 +91,7 @@ export function buildRun(config: RunConfig, shape: DataShape = MNIST_SHAPE): Run
       microBatches: config.microBatches,
       mode: config.mode,
       staleness: config.staleness,
+      lookahead: config.lookahead,
       seed: config.seed,
       nonFinite: config.nonFinite,
     },

@@ -18,6 +18,7 @@ export const DEFAULTS = {
   workers: 2,
   mode: 'sync',
   staleness: 1,
+  lookahead: 8,
   seed: 1,
   evalEvery: 0,
   histogramEvery: 50,
@@ -150,6 +151,9 @@ export const runConfigSchema = z
     workers: int(1, 64).default(DEFAULTS.workers).describe('worker threads'),
     mode: oneOf(['sync', 'async']).default(DEFAULTS.mode).describe('sync is bit-reproducible'),
     staleness: int(1, 16).default(DEFAULTS.staleness).describe('async: updates a gradient may lag'),
+    lookahead: int(1, 64)
+      .default(DEFAULTS.lookahead)
+      .describe('sync: steps drawn ahead; pause, stop and lr changes land within this many steps'),
     microBatches: int(1)
       .optional()
       .describe('micro-batches per batch, ≤ batchSize (default min(2, batchSize))'),

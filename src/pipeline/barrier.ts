@@ -7,17 +7,34 @@ import { SYNC } from './plan.js';
 /** How long a lane waits between checks of the abort flag. */
 const POLL_MS = 50;
 
+/** Loads of the generation word between two looks at the clock while spinning (~7 µs). */
+const SPIN_LOADS = 1000;
+
 /**
- * Loads of the generation word a lane spins through before it sleeps (a few µs to tens of µs). Waking
- * a sleeping thread costs tens of µs on a VM, several times a step; the other lanes are usually that
- * close behind, so a short spin hands over sooner and sleeps only when a lane is really late.
+ * How long a lane waits at a barrier, fixed per run (made once: barrierWait runs thrice a step).
+ * `spinMs`: how long it spins before it sleeps. Waking a sleeping thread costs 50–100 µs and more
+ * on a VM, on the critical path of every barrier it happens at, while the lanes of a step
+ * usually arrive within a fraction of a step of each other: spinning through that hands over
+ * sooner. Spin long only when every lane has a core of its own; a spinning lane on a shared core
+ * takes the time the late lane needs.
  */
-const SPIN_LOADS = 20_000;
+export interface BarrierTiming {
+  readonly timeoutMs: number;
+  readonly spinMs: number;
+}
+
+/**
+ * The spin budget for `lanes` lanes on `cores` cores: 2 ms (about a step of the book's net) when
+ * each lane can have a core, else 0.15 ms (hand-offs between lanes that are truly back to back).
+ */
+export function barrierSpinMs(lanes: number, cores: number): number {
+  return lanes <= cores ? 2 : 0.15;
+}
 
 /**
  * Blocks until `parties` threads have called it for the current generation. The last to arrive
  * bumps the generation and wakes the rest. Throws when the main thread raises the abort flag or
- * `timeoutMs` passes (a lane died or never started).
+ * `timing.timeoutMs` passes (a lane died or never started).
  *
  * Two optional hooks run inside the barrier: `first` on the first lane to arrive (it would only wait:
  * work there is off the critical path, e.g. waking the main thread), `last` on the last lane to
@@ -27,7 +44,7 @@ const SPIN_LOADS = 20_000;
 export function barrierWait(
   sync: Int32Array,
   parties: number,
-  timeoutMs: number,
+  timing: BarrierTiming,
   first?: () => void,
   last?: () => void,
 ): void {
@@ -41,7 +58,8 @@ export function barrierWait(
     Atomics.notify(sync, GENERATION);
     return;
   }
-  if (!spunThrough(sync, generation)) sleepUntilReleased(sync, generation, parties, timeoutMs);
+  if (!spunThrough(sync, generation, timing.spinMs))
+    sleepUntilReleased(sync, generation, parties, timing.timeoutMs);
 }
 
 // The spin and the sleep are separate functions on purpose: with both in barrierWait, V8 optimised it
@@ -51,9 +69,12 @@ const GENERATION = SYNC.barrierGeneration;
 const COUNT = SYNC.barrierCount;
 const ABORT = SYNC.abort;
 
-/** True once the generation moved on within SPIN_LOADS loads. */
-function spunThrough(sync: Int32Array, generation: number): boolean {
-  for (let i = 0; i < SPIN_LOADS; i++) if (Atomics.load(sync, GENERATION) !== generation) return true;
+/** True once the generation moved on within `spinMs`. */
+function spunThrough(sync: Int32Array, generation: number, spinMs: number): boolean {
+  const until = performance.now() + spinMs;
+  do {
+    for (let i = 0; i < SPIN_LOADS; i++) if (Atomics.load(sync, GENERATION) !== generation) return true;
+  } while (performance.now() < until);
   return false;
 }
 

@@ -45,6 +45,13 @@ export const SYNC = {
   length: 10,
 } as const;
 
+/**
+ * Steps the pipeline draws ahead in sync mode unless told otherwise. The workers then run up to this
+ * many steps without the main thread, which wakes every few steps instead of every step; pause, stop
+ * and a new learning rate take effect within this many steps. Results do not depend on it.
+ */
+export const DEFAULT_LOOKAHEAD = 8;
+
 /** Steps one sync task may run at most (the results ring is this long). */
 export const MAX_CHUNK_STEPS = 256;
 
@@ -64,6 +71,11 @@ export interface PipelinePlan {
   readonly lanes: number;
   /** Steps whose gradients may be in flight at once: 1 in sync mode, staleness + 1 in async. */
   readonly ring: number;
+  /**
+   * Sync mode: steps the pipeline draws ahead of the last one whose gradients it has seen, so the
+   * workers run that far without waiting for the main thread (which then wakes every few steps).
+   */
+  readonly lookahead: number;
   readonly mode: PipelineMode;
   readonly seed: number;
   readonly nonFinite: NonFinitePolicy;
@@ -82,6 +94,8 @@ export interface PlanOptions {
   readonly mode?: PipelineMode;
   /** Async only: how many updates a gradient may lag behind (k ≥ 1). Default 1. */
   readonly staleness?: number;
+  /** Sync mode: steps the pipeline draws ahead, in [1, 64]. Default {@link DEFAULT_LOOKAHEAD}. */
+  readonly lookahead?: number;
   readonly seed?: number;
   readonly nonFinite?: NonFinitePolicy;
 }
@@ -116,6 +130,11 @@ export function createPlan(o: PlanOptions): PipelinePlan {
     microBatchSize: Math.ceil(batchSize / microBatches),
     lanes,
     ring: mode === 'sync' ? 1 : staleness + 1,
+    lookahead: checkNumber(where, 'lookahead', o.lookahead ?? DEFAULT_LOOKAHEAD, {
+      min: 1,
+      max: 64,
+      integer: true,
+    }),
     mode,
     seed: checkNumber(where, 'seed', o.seed ?? 0, { integer: true }),
     nonFinite,

@@ -1,6 +1,7 @@
 // The Runner on a Piscina pool over shared memory. Sync mode runs chunks of steps per task (see
 // sync-chunks.ts); async mode runs one gradient task and one update task per lane per step.
 
+import { availableParallelism } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { GradstreamError } from '../errors.js';
@@ -8,7 +9,7 @@ import type { Evaluation } from '../nn/evaluate.js';
 import { mlpLayouts } from '../nn/mlp.js';
 import type { Arena } from '../tensor/arena.js';
 import { entryAt } from '../tensor/layout.js';
-import { abortBarrier, resetSync } from './barrier.js';
+import { abortBarrier, barrierSpinMs, resetSync } from './barrier.js';
 import type { BatchSchedule } from './batch-source.js';
 import { gradRegion, type PipelinePlan } from './plan.js';
 import type { GradientBatch, Runner, StepDescriptor, UpdateResult } from './runner.js';
@@ -32,6 +33,8 @@ export interface PoolRunnerOptions {
   /** Attempts per failed step before the run stops. Default 3. */
   readonly maxAttempts?: number;
   readonly barrierTimeoutMs?: number;
+  /** How long a lane spins at a barrier before it sleeps. Default: `barrierSpinMs(lanes, cores)`. */
+  readonly barrierSpinMs?: number;
   /** Test-only: make a lane exit its thread once at a step. */
   readonly faults?: WorkerInit['faults'];
   /** Updates already applied to the memory's state (resuming from a checkpoint). Default 0. */
@@ -106,7 +109,10 @@ export class PoolRunner implements Runner {
       wasm: o.wasm,
       train: o.train,
       evalSets: o.evalSets,
-      barrierTimeoutMs: o.barrierTimeoutMs ?? 30_000,
+      barrier: {
+        timeoutMs: o.barrierTimeoutMs ?? 30_000,
+        spinMs: o.barrierSpinMs ?? barrierSpinMs(o.plan.lanes, availableParallelism()),
+      },
       faults: o.faults,
       schedule: o.schedule,
     };
@@ -130,8 +136,8 @@ export class PoolRunner implements Runner {
 
   async computeGradients(step: StepDescriptor): Promise<GradientBatch> {
     if (this.#plan.mode === 'async') return this.#asyncGradients(step);
-    const { loss, boundary } = await this.#chunks.gradients(step.step);
-    return { step, loss, samples: step.count, slots: this.#slots(step), ring: 0, boundary };
+    const { loss, boundary, ahead } = await this.#chunks.gradients(step.step);
+    return { step, loss, samples: step.count, slots: this.#slots(step), ring: 0, boundary, ahead };
   }
 
   async applyUpdate(batch: GradientBatch): Promise<UpdateResult> {
@@ -149,6 +155,7 @@ export class PoolRunner implements Runner {
       lrOverride: r.lrOverride,
       quiescent: r.quiescent,
       boundary: batch.boundary,
+      ahead: batch.ahead,
     };
   }
 

@@ -40,10 +40,17 @@ export function runEvents(config: TrainConfig, s: SessionState): Observable<Trai
     const epochLoss: EpochLoss = { ...(config.resume?.epochLoss ?? { sum: 0, steps: 0 }) };
     const credits = new BehaviorSubject<number>(plan.ring);
     let owed = 0; // credits held back while paused
-    const release = () => {
-      if (controller.state.paused) owed++;
-      else credits.next(1);
+    const release = (n = 1) => {
+      if (controller.state.paused) owed += n;
+      else credits.next(n);
     };
+    let drawn = lastStep; // the last step the source emitted
+    /** Draws steps up to `target` (credits owed while paused count as drawn). */
+    const drawUpTo = (target: number) => {
+      if (target > drawn + owed) release(target - drawn - owed);
+    };
+    // Steps whose gradients may be pending at once: async, the ring; sync, the lookahead.
+    const inFlight = plan.mode === 'sync' ? plan.lookahead : plan.ring;
     const stop$ = controller.state$.pipe(filter((c) => c.stopped));
     runner.setLearningRate?.(controller.state.lrOverride);
     const controlSub = controller.state$.pipe(skip(1)).subscribe((c) => {
@@ -68,13 +75,17 @@ export function runEvents(config: TrainConfig, s: SessionState): Observable<Trai
     );
     const updates$ = batchSource(schedule, credits, lastStep + 1).pipe(
       takeUntil(stop$),
-      map((step) => ({ ...step, lrOverride: controller.state.lrOverride })),
-      computeGradients(runner, plan.ring),
-      // Mid-chunk, the workers go straight on to the next step: draw it now, so they never wait for it.
-      tap((batch: GradientBatch) => {
-        if (batch.boundary === false) release();
+      map((step) => {
+        drawn = step.step;
+        return { ...step, lrOverride: controller.state.lrOverride };
       }),
-      plan.ring > 1 ? inStepOrder() : (x: Observable<GradientBatch>) => x,
+      computeGradients(runner, inFlight),
+      // Mid-chunk, the workers go straight on to the next step: draw it as soon as this one's gradients
+      // are in, so they do not wait for it (the update stage waits for a chunk end otherwise).
+      tap((batch: GradientBatch) => {
+        if (batch.boundary === false) drawUpTo(batch.step.step + 1);
+      }),
+      inFlight > 1 ? inStepOrder(lastStep + 1) : (x: Observable<GradientBatch>) => x,
       updateParams(runner),
     );
     const steps$ = updates$.pipe(
@@ -94,8 +105,11 @@ export function runEvents(config: TrainConfig, s: SessionState): Observable<Trai
         const { step, updates, applied, quiescent } = lastUpdate;
         lastStep = step.step;
         if (!applied) skipped++;
-        // A chunk's end holds its credit back until now (mid-chunk steps released theirs early).
+        // Mid-chunk, draw on up to `ahead` steps past the one reported (the lookahead, never past the
+        // chunk's end): the workers run that far while the main thread sleeps. A chunk's end draws
+        // one step, once it is handled.
         const boundary = lastUpdate.boundary !== false;
+        if (!boundary) drawUpTo(step.step + (lastUpdate.ahead ?? 1));
         if (quiescent === false) {
           if (boundary) release();
           return [event]; // the workers are already on the next step

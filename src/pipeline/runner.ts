@@ -25,11 +25,16 @@ export interface GradientBatch {
   /** Ring entry holding the gradients (async mode keeps several steps in flight). */
   readonly ring: number;
   /**
-   * False when the workers will go straight on to the next step once it is asked for (a sync chunk
-   * continues): the pipeline may then draw the next step before this one's update is reported.
-   * True (or absent) at chunk ends, where evaluations, histograms and checkpoints happen.
+   * False when the workers will go straight on to the next steps once they are asked for (a sync
+   * chunk continues): once this step is reported the pipeline draws up to `ahead` more without a safe
+   * point. True (or absent) at chunk ends, where evaluations, histograms and checkpoints happen.
    */
   readonly boundary?: boolean;
+  /**
+   * Steps after this one the workers may run before the next boundary, capped at the plan's
+   * lookahead: the pipeline may draw that many ahead. Absent: one when `boundary` is false.
+   */
+  readonly ahead?: number;
 }
 
 /** The optimizer stage's outcome for one step. */
@@ -45,8 +50,10 @@ export interface UpdateResult {
   readonly gradNorm: number;
   /** The learning-rate override this step used (undefined: the schedule's). */
   readonly lrOverride?: number | undefined;
-  /** The gradient batch's `boundary`: false when this step's credit was already released mid-chunk. */
+  /** The gradient batch's `boundary`: false mid-chunk. */
   readonly boundary?: boolean;
+  /** The gradient batch's `ahead`. */
+  readonly ahead?: number;
   /**
    * True (or absent) when no work is in flight after this step: the shared state is this step's and
    * stays so until the next step is drawn. Checkpoints and histograms happen only then.

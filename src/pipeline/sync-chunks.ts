@@ -69,11 +69,19 @@ export class SyncChunks {
   }
 
   /** Asks for `step` (starting a chunk when none runs) and resolves once its gradients are complete. */
-  async gradients(step: number): Promise<{ loss: number; boundary: boolean }> {
-    Atomics.store(this.#sync, SYNC.requested, step);
-    Atomics.notify(this.#sync, SYNC.requested);
+  async gradients(step: number): Promise<{ loss: number; boundary: boolean; ahead: number }> {
+    // Steps may be asked for out of order when several are drawn at once: the request only grows.
+    if (step > Atomics.load(this.#sync, SYNC.requested)) {
+      Atomics.store(this.#sync, SYNC.requested, step);
+      Atomics.notify(this.#sync, SYNC.requested);
+    }
     await this.#until(SYNC.gradsDone, step);
-    return { loss: this.#results[this.#at(step) + RESULT.loss], boundary: step === this.#chunk?.last };
+    const last = this.#chunk?.last ?? step;
+    return {
+      loss: this.#results[this.#at(step) + RESULT.loss],
+      boundary: step === last,
+      ahead: Math.max(0, Math.min(this.#o.plan.lookahead, last - step)),
+    };
   }
 
   /** Resolves with `step`'s results once its update is applied on every shard. */
@@ -183,6 +191,9 @@ export class SyncChunks {
       const chunk = this.#chunk as Chunk;
       if (await counterReached(this.#sync, index, step, chunk.done, this.#wakeups)) return;
       await chunk.done.catch(() => {});
+      // Several steps may wait at once (the lookahead): the first to get here finishes or recovers
+      // the chunk, the others then find its successor.
+      if (this.#chunk !== chunk) continue;
       if (chunk.error === undefined)
         await this.#finish(chunk); // ended short of `step`: continue with a new chunk
       else await this.#recover(step, chunk.error);

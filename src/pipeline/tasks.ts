@@ -4,6 +4,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { WasmKernelHandle } from '../kernels/wasm/wasm-kernels.js';
 import type { ArenaDescriptor } from '../tensor/arena.js';
+import type { BarrierTiming } from './barrier.js';
 import type { BatchSchedule } from './batch-source.js';
 import type { PipelinePlan } from './plan.js';
 import type { SharedDataset } from './shared-data.js';
@@ -19,7 +20,8 @@ export interface WorkerInit {
   readonly wasm?: WasmKernelHandle | undefined;
   readonly train: SharedDataset;
   readonly evalSets: Readonly<Record<string, SharedDataset>>;
-  readonly barrierTimeoutMs: number;
+  /** How lanes wait at barriers (see `barrierSpinMs`). */
+  readonly barrier: BarrierTiming;
   /** Sync mode: how steps map to rows, so a task can run several steps without the main thread. */
   readonly schedule: BatchSchedule;
   /** Test-only fault injection: the lane exits its thread once, at this step. */

@@ -38,6 +38,19 @@ export interface TrainConfig {
   readonly mode?: PipelineMode;
   /** Async mode: how many updates a gradient may lag (default 1). */
   readonly staleness?: number;
+  /**
+   * Sync mode: steps drawn ahead of the last one whose gradients the pipeline has seen (default 8).
+   * The workers then run without waiting for the main thread, which wakes every few steps. Pause,
+   * stop and a new learning rate take effect within this many steps (1: at the next step); every step
+   * that runs is reported and the numbers do not depend on it.
+   */
+  readonly lookahead?: number;
+  /**
+   * How long a worker spins at a barrier before it sleeps, in ms. Default: 2 when every worker can have
+   * a core of its own, else 0.15 (see `barrierSpinMs`). Lower it on a machine shared with other work:
+   * spinning uses a core that would otherwise idle for up to this long per barrier.
+   */
+  readonly barrierSpinMs?: number;
   /** Default 0. */
   readonly seed?: number;
   /** Evaluate the validation set every this many steps (0: only at epoch ends). Default 0. */

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { defer, type Observable } from 'rxjs';
 import type { Dataset } from '../data/dataset.js';
-import { GradstreamError } from '../errors.js';
+import { checkNumber, GradstreamError } from '../errors.js';
 import type { Arena } from '../tensor/arena.js';
 import type { TrainEvent } from '../train/events.js';
 import { batchSchedule } from './batch-source.js';
@@ -50,6 +50,7 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
     microBatches: config.microBatches,
     mode: config.mode,
     staleness: config.staleness,
+    lookahead: config.lookahead,
     seed: config.seed,
     nonFinite: config.nonFinite,
   });
@@ -59,6 +60,10 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
     epochs: config.epochs,
     steps: config.steps,
   });
+  const barrierSpinMs =
+    config.barrierSpinMs === undefined
+      ? undefined
+      : checkNumber('train', 'barrierSpinMs', config.barrierSpinMs, { min: 0, max: 1000 });
   const datasets: Record<string, Dataset> = { train: config.train };
   if (config.validation) datasets.validation = config.validation;
   if (config.test) datasets.test = config.test;
@@ -78,6 +83,7 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
       updates: config.resume?.updates,
       startStep: config.resume?.step,
       wasm: kernels.wasm?.handle,
+      barrierSpinMs,
       schedule,
       lastStepFrom: (first) => nextBoundary(config, schedule, first),
     });

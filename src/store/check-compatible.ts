@@ -18,6 +18,7 @@ const SOFT_FIELDS = [
   'seed',
   'mode',
   'staleness',
+  'lookahead',
   'microBatches',
 ] as const;
 

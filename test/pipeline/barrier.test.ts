@@ -3,7 +3,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { barrierWait } from '../../src/pipeline/barrier.js';
+import { barrierSpinMs, barrierWait } from '../../src/pipeline/barrier.js';
 import { SYNC } from '../../src/pipeline/plan.js';
 
 describe('barrierWait', () => {
@@ -13,7 +13,7 @@ describe('barrierWait', () => {
     barrierWait(
       sync,
       1,
-      1000,
+      { timeoutMs: 1000, spinMs: 0 },
       () => order.push('first'),
       () => order.push('last'),
     );
@@ -22,14 +22,20 @@ describe('barrierWait', () => {
     expect(Atomics.load(sync, SYNC.barrierCount)).toBe(0);
   });
 
-  it.each([2, 3])('runs each hook once per generation across %i worker threads', async (lanes) => {
+  // Spinning 0.15 ms the lanes mostly sleep (they arrive up to 0.4 ms apart); spinning 2 ms, never.
+  it.each([
+    [2, 0.15],
+    [3, 0.15],
+    [2, 2],
+    [3, 2],
+  ])('runs each hook once per generation across %i worker threads (spin %f ms)', async (lanes, spinMs) => {
     const rounds = 200;
     const sync = new Int32Array(new SharedArrayBuffer(4 * SYNC.length));
     const log = new SharedArrayBuffer(4 * 3 * rounds);
     const url = new URL('./fixtures/barrier-lane.mjs', import.meta.url);
     const workers = Array.from(
       { length: lanes },
-      (_, lane) => new Worker(url, { workerData: { sync, log, lanes, lane, rounds } }),
+      (_, lane) => new Worker(url, { workerData: { sync, log, lanes, lane, rounds, spinMs } }),
     );
     await Promise.all(
       workers.map(
@@ -46,5 +52,16 @@ describe('barrierWait', () => {
       expect([view[3 * r], view[3 * r + 1], view[3 * r + 2]]).toEqual([1, 1, 1000 + r]);
     }
     expect(Atomics.load(sync, SYNC.barrierGeneration)).toBe(rounds);
+  });
+
+  it('spins long only when every lane has a core of its own', () => {
+    expect(barrierSpinMs(2, 2)).toBe(2);
+    expect(barrierSpinMs(4, 2)).toBe(0.15);
+  });
+
+  it('throws when the abort flag is raised while a lane waits', () => {
+    const sync = new Int32Array(new SharedArrayBuffer(4 * SYNC.length));
+    Atomics.store(sync, SYNC.abort, 1);
+    expect(() => barrierWait(sync, 2, { timeoutMs: 1000, spinMs: 0.1 })).toThrow(/aborted/);
   });
 });
