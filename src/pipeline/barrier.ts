@@ -10,26 +10,20 @@ const POLL_MS = 50;
 /** Loads of the generation word between two looks at the clock while spinning (~7 µs). */
 const SPIN_LOADS = 1000;
 
-/**
- * How long a lane waits at a barrier, fixed per run (made once: barrierWait runs thrice a step).
- * `spinMs`: how long it spins before it sleeps. Waking a sleeping thread costs 50–100 µs and more
- * on a VM, on the critical path of every barrier it happens at, while the lanes of a step
- * usually arrive within a fraction of a step of each other: spinning through that hands over
- * sooner. Spin long only when every lane has a core of its own; a spinning lane on a shared core
- * takes the time the late lane needs.
- */
+/** How long a lane waits at a barrier, fixed per run (made once: barrierWait runs thrice a step). */
 export interface BarrierTiming {
   readonly timeoutMs: number;
+  /** How long a lane spins before it sleeps (see DEFAULT_BARRIER_SPIN_MS). */
   readonly spinMs: number;
 }
 
 /**
- * The spin budget for `lanes` lanes on `cores` cores: 2 ms (about a step of the book's net) when
- * each lane can have a core, else 0.15 ms (hand-offs between lanes that are truly back to back).
+ * A short spin hands over sooner when the lanes arrive close together (waking a sleeping thread
+ * costs tens of µs on a VM). Spinning longer measured slower (bench/pipeline's "barrier spin 2 ms"
+ * row): a spinning lane holds its core, so the main thread, woken meanwhile, waits for a time slice
+ * instead of taking the idle core, and the lanes then wait for it.
  */
-export function barrierSpinMs(lanes: number, cores: number): number {
-  return lanes <= cores ? 2 : 0.15;
-}
+export const DEFAULT_BARRIER_SPIN_MS = 0.15;
 
 /**
  * Blocks until `parties` threads have called it for the current generation. The last to arrive

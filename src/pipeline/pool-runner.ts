@@ -1,7 +1,6 @@
 // The Runner on a Piscina pool over shared memory. Sync mode runs chunks of steps per task (see
 // sync-chunks.ts); async mode runs one gradient task and one update task per lane per step.
 
-import { availableParallelism } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { GradstreamError } from '../errors.js';
@@ -9,7 +8,7 @@ import type { Evaluation } from '../nn/evaluate.js';
 import { mlpLayouts } from '../nn/mlp.js';
 import type { Arena } from '../tensor/arena.js';
 import { entryAt } from '../tensor/layout.js';
-import { abortBarrier, barrierSpinMs, resetSync } from './barrier.js';
+import { abortBarrier, DEFAULT_BARRIER_SPIN_MS, resetSync } from './barrier.js';
 import type { BatchSchedule } from './batch-source.js';
 import { gradRegion, type PipelinePlan } from './plan.js';
 import type { GradientBatch, Runner, StepDescriptor, UpdateResult } from './runner.js';
@@ -33,7 +32,7 @@ export interface PoolRunnerOptions {
   /** Attempts per failed step before the run stops. Default 3. */
   readonly maxAttempts?: number;
   readonly barrierTimeoutMs?: number;
-  /** How long a lane spins at a barrier before it sleeps. Default: `barrierSpinMs(lanes, cores)`. */
+  /** How long a lane spins at a barrier before it sleeps, in ms. Default `DEFAULT_BARRIER_SPIN_MS`. */
   readonly barrierSpinMs?: number;
   /** Test-only: make a lane exit its thread once at a step. */
   readonly faults?: WorkerInit['faults'];
@@ -111,7 +110,7 @@ export class PoolRunner implements Runner {
       evalSets: o.evalSets,
       barrier: {
         timeoutMs: o.barrierTimeoutMs ?? 30_000,
-        spinMs: o.barrierSpinMs ?? barrierSpinMs(o.plan.lanes, availableParallelism()),
+        spinMs: o.barrierSpinMs ?? DEFAULT_BARRIER_SPIN_MS,
       },
       faults: o.faults,
       schedule: o.schedule,

@@ -46,9 +46,8 @@ export interface TrainConfig {
    */
   readonly lookahead?: number;
   /**
-   * How long a worker spins at a barrier before it sleeps, in ms. Default: 2 when every worker can have
-   * a core of its own, else 0.15 (see `barrierSpinMs`). Lower it on a machine shared with other work:
-   * spinning uses a core that would otherwise idle for up to this long per barrier.
+   * How long a worker spins at a barrier (three per step) before it sleeps, in ms, in [0, 1000].
+   * Default 0.15: see `DEFAULT_BARRIER_SPIN_MS` and bench/pipeline.
    */
   readonly barrierSpinMs?: number;
   /** Default 0. */
