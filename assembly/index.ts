@@ -13,6 +13,7 @@ export {
 } from './elementwise';
 export { gatherRowsF32, gatherRowsU8 } from './gather';
 export { matmul, matmulTransA, matmulTransB } from './matmul';
+export { matmulSparseA, matmulTransASparseA } from './sparse';
 export { momentumStep, sgdStep } from './optim';
 export { adagradStep, adamStep, rmspropStep } from './optim-adaptive';
 export { axpby, sumSquares } from './reduce';

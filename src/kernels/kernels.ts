@@ -15,6 +15,21 @@ export interface Kernels {
   matmulTransA(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void;
   /** c[m×n] = a · bᵀ where b is stored n×k (the input gradient dy·Wᵀ). */
   matmulTransB(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void;
+  /**
+   * `matmul` for a mostly-zero `a` (the first layer's input): a's zeros are skipped rather than
+   * multiplied, each c[i, j] summed over a's nonzero columns in increasing order. Faster than
+   * `matmul` when most of `a` is zero, slower when little is.
+   */
+  matmulSparseA(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void;
+  /** `matmulTransA` for a mostly-zero `a` (the first layer's weight gradient), skipping a's zeros. */
+  matmulTransASparseA(
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    m: number,
+    k: number,
+    n: number,
+  ): void;
   /** c[i, j] += bias[j] for an m×n matrix. */
   addRowVector(c: Float32Array, bias: Float32Array, m: number, n: number): void;
   /** out[j] = Σᵢ x[i, j] for an m×n matrix (the bias gradient). */

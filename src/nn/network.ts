@@ -3,6 +3,7 @@
 
 import { gatherLabels } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
+import { isMostlyZeros } from '../data/sparsity.js';
 import { checkNumber, GradstreamError } from '../errors.js';
 import { jsKernels } from '../kernels/js/index.js';
 import type { Kernels } from '../kernels/kernels.js';
@@ -10,6 +11,7 @@ import { Rng } from '../random/rng.js';
 import { type Arena, ArenaBuilder } from '../tensor/arena.js';
 import { entryViews, type Layout } from '../tensor/layout.js';
 import { initWeights } from './init.js';
+import { Affine } from './layers/affine.js';
 import type { ForwardContext, Layer } from './layers/layer.js';
 import { buildLayers, type MlpSpec, mlpLayouts } from './mlp.js';
 
@@ -222,6 +224,22 @@ export class Network {
     }
     gatherLabels('loadBatch', data, order, start, count, this.labels, this.sampleIds);
     this.kernels.gatherRows(data.x, this.sampleIds, this.input, count, data.features, data.scale);
+    this.sparseInput = isMostlyZeros(data);
+  }
+
+  /**
+   * Whether the first layer's products skip the input's zeros (set by `loadBatch` from the data:
+   * true for MNIST). Set it yourself when you fill `input` by hand; results differ from the dense
+   * products only by float rounding.
+   */
+  get sparseInput(): boolean {
+    const first = this.#layers[0];
+    return first instanceof Affine && first.sparseInput;
+  }
+
+  set sparseInput(sparse: boolean) {
+    const first = this.#layers[0];
+    if (first instanceof Affine) first.sparseInput = sparse;
   }
 
   /** Inference on the first n rows: returns mean cross-entropy and the number of correct argmax predictions. */

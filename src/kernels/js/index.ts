@@ -11,7 +11,7 @@ import {
   softmaxCrossEntropy,
   sumRows,
 } from './elementwise.js';
-import { matmul, matmulTransA, matmulTransB } from './matmul.js';
+import { matmul, matmulSparseA, matmulTransA, matmulTransASparseA, matmulTransB } from './matmul.js';
 
 /** Plain-JS kernels: correct everywhere, ~1–3 GFLOP/s for products. */
 export const jsKernels: Kernels = {
@@ -19,6 +19,8 @@ export const jsKernels: Kernels = {
   matmul,
   matmulTransA,
   matmulTransB,
+  matmulSparseA,
+  matmulTransASparseA,
   addRowVector,
   sumRows,
   reluForward,

@@ -111,3 +111,45 @@ export function matmulTransB(
     }
   }
 }
+
+/** c[m×n] = a[m×k] · b[k×n], skipping a's zeros: c[i, :] = Σ over nonzero a[i, p] of a[i, p]·b[p, :]. */
+export function matmulSparseA(
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+): void {
+  c.fill(0, 0, m * n);
+  for (let i = 0; i < m; i++) {
+    const cRow = i * n;
+    for (let p = 0; p < k; p++) {
+      const av = a[i * k + p];
+      if (av === 0) continue;
+      const bRow = p * n;
+      for (let j = 0; j < n; j++) c[cRow + j] += av * b[bRow + j];
+    }
+  }
+}
+
+/** c[m×n] = aᵀ · b with a stored k×m, skipping a's zeros: row i of a adds a[i, p]·b[i, :] to c[p, :]. */
+export function matmulTransASparseA(
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+): void {
+  c.fill(0, 0, m * n);
+  for (let i = 0; i < k; i++) {
+    const bRow = i * n;
+    for (let p = 0; p < m; p++) {
+      const av = a[i * m + p];
+      if (av === 0) continue;
+      const cRow = p * n;
+      for (let j = 0; j < n; j++) c[cRow + j] += av * b[bRow + j];
+    }
+  }
+}

@@ -9,6 +9,8 @@ export interface KernelExports {
   matmul(a: number, b: number, c: number, m: number, k: number, n: number): void;
   matmulTransA(a: number, b: number, c: number, m: number, k: number, n: number): void;
   matmulTransB(a: number, b: number, c: number, m: number, k: number, n: number): void;
+  matmulSparseA(a: number, b: number, c: number, m: number, k: number, n: number): void;
+  matmulTransASparseA(a: number, b: number, c: number, m: number, k: number, n: number): void;
   addRowVector(c: number, bias: number, m: number, n: number): void;
   sumRows(x: number, out: number, m: number, n: number): void;
   reluForward(x: number, y: number, len: number): void;
@@ -104,7 +106,9 @@ export function viewPointer(
 export function bindKernels(exports: KernelExports, memory: WebAssembly.Memory, name: string): Kernels {
   const ptr = viewPointer(memory);
   // Call sites name themselves in errors; the names are built here, once, not per call.
-  const product = (op: 'matmul' | 'matmulTransA' | 'matmulTransB') => {
+  const product = (
+    op: 'matmul' | 'matmulTransA' | 'matmulTransB' | 'matmulSparseA' | 'matmulTransASparseA',
+  ) => {
     const where = `${name}.${op}`;
     const run = exports[op];
     return (a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void => {
@@ -141,6 +145,8 @@ export function bindKernels(exports: KernelExports, memory: WebAssembly.Memory, 
     matmul: product('matmul'),
     matmulTransA: product('matmulTransA'),
     matmulTransB: product('matmulTransB'),
+    matmulSparseA: product('matmulSparseA'),
+    matmulTransASparseA: product('matmulTransASparseA'),
     addRowVector(c, bias, m, n) {
       size(whereBias, 'm', m);
       size(whereBias, 'n', n);

@@ -20,6 +20,11 @@ export class Affine implements Layer {
   #y!: Float32Array;
   #dx!: Float32Array;
   #x: Float32Array | null = null; // the last forward input, read by backward
+  /**
+   * Set when the input is mostly zeros (the network's input, for data like MNIST): the products with
+   * x then skip its zeros (`matmulSparseA`, `matmulTransASparseA`) instead of multiplying them.
+   */
+  sparseInput = false;
 
   constructor(name: string, inputSize: number, outputSize: number) {
     this.name = name;
@@ -48,7 +53,8 @@ export class Affine implements Layer {
 
   forward(x: Float32Array, { n }: ForwardContext): Float32Array {
     this.#x = x;
-    this.#k.matmul(x, this.#W, this.#y, n, this.inputSize, this.outputSize);
+    if (this.sparseInput) this.#k.matmulSparseA(x, this.#W, this.#y, n, this.inputSize, this.outputSize);
+    else this.#k.matmul(x, this.#W, this.#y, n, this.inputSize, this.outputSize);
     this.#k.addRowVector(this.#y, this.#b, n, this.outputSize);
     return this.#y;
   }
@@ -57,7 +63,8 @@ export class Affine implements Layer {
     const x = this.#x;
     if (!x) throw new Error(`${this.name}: backward called before forward`);
     // dW = xᵀ·dy, db = Σ rows of dy, dx = dy·Wᵀ
-    this.#k.matmulTransA(x, dy, this.#dW, this.inputSize, n, this.outputSize);
+    if (this.sparseInput) this.#k.matmulTransASparseA(x, dy, this.#dW, this.inputSize, n, this.outputSize);
+    else this.#k.matmulTransA(x, dy, this.#dW, this.inputSize, n, this.outputSize);
     this.#k.sumRows(dy, this.#db, n, this.outputSize);
     if (needInputGrad) this.#k.matmulTransB(dy, this.#W, this.#dx, n, this.outputSize, this.inputSize);
     return this.#dx;
