@@ -1,8 +1,11 @@
 // `npx tsx bench/kernels.bench.ts [--reps N]`: GFLOP/s of the three matrix products on one core,
 // plain JS vs wasm SIMD vs wasm relaxed SIMD (FMA) in the same run, median of N timed repetitions,
-// then µs per call of the elementwise kernels; printed as markdown tables.
+// then the first layer's two products on real MNIST rows, dense against zero-skipping, then µs per
+// call of the elementwise kernels; printed as markdown tables.
 
 import { cpus, loadavg } from 'node:os';
+import { loadMnist } from '../src/data/mnist.js';
+import { zeroFraction } from '../src/data/sparsity.js';
 import { jsKernels } from '../src/kernels/js/index.js';
 import type { Kernels } from '../src/kernels/kernels.js';
 import { createWasmKernels, detectWasmFeatures } from '../src/kernels/wasm/index.js';
@@ -116,6 +119,29 @@ for (const [m, k, n] of SHAPES) {
     out.push(`| ${op} | ${m}×${k}·${k}×${n} | ${cells.join(' | ')} |`);
     process.stderr.write('.');
   }
+}
+
+// The first layer on 128 real MNIST rows (scaled to [0, 1]), as the network runs it: x·W and xᵀ·dy.
+const mnist = loadMnist({ trainLimit: 128, testLimit: 1 }).train;
+for (const { a } of contenders) for (let i = 0; i < 128 * 784; i++) a[i] = mnist.x[i] * mnist.scale;
+const zeros = (100 * zeroFraction(mnist)).toFixed(0);
+out.push(
+  '',
+  `| first layer, 128 MNIST rows (${zeros}% zeros) | ${names.map((n) => `${n} dense µs | ${n} zero-skipping µs`).join(' | ')} |`,
+);
+out.push(`|---|${names.map(() => '---:|---:').join('|')}|`);
+const firstLayer = [
+  ['x·W 128×784·784×100', 'matmul', 'matmulSparseA', 128, 784, 100],
+  ['xᵀ·dy 784×128·128×100', 'matmulTransA', 'matmulTransASparseA', 784, 128, 100],
+] as const;
+for (const [label, dense, sparse, m, k, n] of firstLayer) {
+  const runs = contenders.flatMap(({ kernels, a, b, c }) => [
+    () => kernels[dense](a, b, c, m, k, n),
+    () => kernels[sparse](a, b, c, m, k, n),
+  ]);
+  const cells = secondsPerCall(runs).map((s) => (s * 1e6).toFixed(1));
+  out.push(`| ${label} | ${cells.join(' | ')} |`);
+  process.stderr.write('.');
 }
 
 const [m, n] = [128, 100];
