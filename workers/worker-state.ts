@@ -111,6 +111,7 @@ export class WorkerState {
         capacity: this.plan.microBatchSize,
         kernels: this.kernels,
         seed: this.plan.seed,
+        skipInputZeros: this.plan.skipInputZeros,
         grads: gradRegion(r, k),
         batchStats: statsRegion(r, k),
         scope: laneScope(r, w),
@@ -128,6 +129,7 @@ export class WorkerState {
       net = new Network(this.plan.model, this.arena, {
         capacity: this.plan.microBatchSize,
         kernels: this.kernels,
+        skipInputZeros: this.plan.skipInputZeros,
         grads: gradRegion(0, 0),
         scope: evalScope(w),
       });

@@ -4,7 +4,7 @@
 import { gatherLabels } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
 import { isMostlyZeros } from '../data/sparsity.js';
-import { checkNumber, GradstreamError } from '../errors.js';
+import { checkNumber, GradstreamError, invalidOption } from '../errors.js';
 import { jsKernels } from '../kernels/js/index.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { Rng } from '../random/rng.js';
@@ -40,7 +40,15 @@ export interface NetworkOptions extends NetworkRegions {
   readonly kernels?: Kernels;
   /** Seeds the dropout masks (parameters are initialised separately, by `initialize`). Default 0. */
   readonly seed?: number;
+  /**
+   * Whether the first layer skips the input's zeros (`matmulSparseA`): 'auto' (default) decides per
+   * data set in `loadBatch` (`isMostlyZeros`), true or false forces it.
+   */
+  readonly skipInputZeros?: SkipInputZeros;
 }
+
+/** When the first layer skips its input's zeros: 'auto' (mostly-zero data sets), always, or never. */
+export type SkipInputZeros = boolean | 'auto';
 
 /** Requests the shared model state: parameters, one gradient region, buffers. */
 export function declareModelState(builder: ArenaBuilder, spec: MlpSpec, regions: NetworkRegions = {}): void {
@@ -93,6 +101,7 @@ export class Network {
   /** Dataset index of each input row: keys the dropout masks, so they do not depend on batch splitting. */
   readonly sampleIds: Int32Array;
   readonly #layers: Layer[];
+  readonly #skipZeros: SkipInputZeros;
   readonly #dlogits: Float32Array;
   readonly #weights: Float32Array[];
   readonly #weightGrads: Float32Array[];
@@ -112,6 +121,7 @@ export class Network {
     this.spec = spec;
     this.capacity = checkNumber('network', 'capacity', options.capacity, { min: 1, integer: true });
     this.kernels = options.kernels ?? jsKernels;
+    this.#skipZeros = checkSkipInputZeros('network', options.skipInputZeros ?? 'auto');
     const layouts = mlpLayouts(spec);
     this.layout = layouts.params;
     this.bufferLayout = layouts.buffers;
@@ -224,20 +234,20 @@ export class Network {
     }
     gatherLabels('loadBatch', data, order, start, count, this.labels, this.sampleIds);
     this.kernels.gatherRows(data.x, this.sampleIds, this.input, count, data.features, data.scale);
-    this.sparseInput = isMostlyZeros(data);
+    this.skipInputZeros = this.#skipZeros === 'auto' ? isMostlyZeros(data) : this.#skipZeros;
   }
 
   /**
-   * Whether the first layer's products skip the input's zeros (set by `loadBatch` from the data:
-   * true for MNIST). Set it yourself when you fill `input` by hand; results differ from the dense
-   * products only by float rounding.
+   * Whether the first layer's products skip the input's zeros now (set by `loadBatch`: with the
+   * default option 'auto', true for mostly-zero data like MNIST). Set it yourself when you fill
+   * `input` by hand; results differ from the dense products only by float rounding.
    */
-  get sparseInput(): boolean {
+  get skipInputZeros(): boolean {
     const first = this.#layers[0];
     return first instanceof Affine && first.sparseInput;
   }
 
-  set sparseInput(sparse: boolean) {
+  set skipInputZeros(sparse: boolean) {
     const first = this.#layers[0];
     if (first instanceof Affine) first.sparseInput = sparse;
   }
@@ -256,4 +266,12 @@ export class Network {
     }
     return { loss, correct };
   }
+}
+
+/** Checks a `skipInputZeros` option: 'auto', true or false. */
+export function checkSkipInputZeros(where: string, value: unknown): SkipInputZeros {
+  if (value !== 'auto' && value !== true && value !== false) {
+    invalidOption(where, 'skipInputZeros', "'auto', true or false", value);
+  }
+  return value;
 }

@@ -44,5 +44,6 @@ export function mainNetwork(plan: PipelinePlan, arena: Arena, kernels: KernelSel
     grads: MAIN_GRADS,
     scope: MAIN_SCOPE,
     kernels: kernels.kernels,
+    skipInputZeros: plan.skipInputZeros,
   });
 }

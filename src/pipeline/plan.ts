@@ -4,7 +4,7 @@
 
 import { checkNumber, invalidOption } from '../errors.js';
 import { type MlpSpec, mlpLayouts } from '../nn/mlp.js';
-import { declareNetworkScratch } from '../nn/network.js';
+import { checkSkipInputZeros, declareNetworkScratch, type SkipInputZeros } from '../nn/network.js';
 import { optimizerSlotNames } from '../optim/optimizer.js';
 import type { TransformSpec } from '../optim/transform.js';
 import type { ArenaBuilder } from '../tensor/arena.js';
@@ -76,6 +76,8 @@ export interface PipelinePlan {
    * workers run that far without waiting for the main thread (which then wakes every few steps).
    */
   readonly lookahead: number;
+  /** Whether the first layer skips the input's zeros ('auto': when the data set is mostly zeros). */
+  readonly skipInputZeros: SkipInputZeros;
   readonly mode: PipelineMode;
   readonly seed: number;
   readonly nonFinite: NonFinitePolicy;
@@ -96,6 +98,8 @@ export interface PlanOptions {
   readonly staleness?: number;
   /** Sync mode: steps the pipeline draws ahead, in [1, 64]. Default {@link DEFAULT_LOOKAHEAD}. */
   readonly lookahead?: number;
+  /** Default 'auto'. */
+  readonly skipInputZeros?: SkipInputZeros;
   readonly seed?: number;
   readonly nonFinite?: NonFinitePolicy;
 }
@@ -130,6 +134,7 @@ export function createPlan(o: PlanOptions): PipelinePlan {
     microBatchSize: Math.ceil(batchSize / microBatches),
     lanes,
     ring: mode === 'sync' ? 1 : staleness + 1,
+    skipInputZeros: checkSkipInputZeros(where, o.skipInputZeros ?? 'auto'),
     lookahead: checkNumber(where, 'lookahead', o.lookahead ?? DEFAULT_LOOKAHEAD, {
       min: 1,
       max: 64,

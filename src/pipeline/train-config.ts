@@ -5,7 +5,7 @@ import type { Observable } from 'rxjs';
 import type { Dataset } from '../data/dataset.js';
 import type { KernelPreference } from '../kernels/select.js';
 import type { MlpSpec } from '../nn/mlp.js';
-import type { Network } from '../nn/network.js';
+import type { Network, SkipInputZeros } from '../nn/network.js';
 import type { TransformSpec } from '../optim/transform.js';
 import type { Arena } from '../tensor/arena.js';
 import type { TrainEvent } from '../train/events.js';
@@ -45,6 +45,12 @@ export interface TrainConfig {
    * that runs is reported and the numbers do not depend on it.
    */
   readonly lookahead?: number;
+  /**
+   * Whether the first layer skips the input's zeros instead of multiplying them: 'auto' (default)
+   * when the data set is mostly zeros, as MNIST is (see docs/kernels.md); false always multiplies.
+   * Results differ only in float rounding; every worker decides alike.
+   */
+  readonly skipInputZeros?: SkipInputZeros;
   /**
    * How long a worker spins at a barrier (three per step) before it sleeps, in ms, in [0, 1000].
    * Default 0.15: see `DEFAULT_BARRIER_SPIN_MS` and bench/pipeline.

@@ -51,6 +51,7 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
     mode: config.mode,
     staleness: config.staleness,
     lookahead: config.lookahead,
+    skipInputZeros: config.skipInputZeros,
     seed: config.seed,
     nonFinite: config.nonFinite,
   });

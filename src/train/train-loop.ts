@@ -8,7 +8,13 @@ import { checkNumber, GradstreamError } from '../errors.js';
 import { type KernelPreference, selectKernels } from '../kernels/select.js';
 import { type Evaluation, evaluate } from '../nn/evaluate.js';
 import { type MlpSpec, mlpLayouts } from '../nn/mlp.js';
-import { declareModelState, declareNetworkScratch, Network } from '../nn/network.js';
+import {
+  checkSkipInputZeros,
+  declareModelState,
+  declareNetworkScratch,
+  Network,
+  type SkipInputZeros,
+} from '../nn/network.js';
 import { createOptimizer, learningRateAt, type Optimizer, optimizerSlotNames } from '../optim/optimizer.js';
 import type { TransformSpec } from '../optim/transform.js';
 import { ArenaBuilder } from '../tensor/arena.js';
@@ -29,6 +35,11 @@ export interface TrainLoopOptions {
   readonly seed?: number;
   /** Kernel set: `auto` (wasm SIMD when available), `wasm` or `js`. GRADSTREAM_KERNELS overrides. Default `auto`. */
   readonly kernels?: KernelPreference;
+  /**
+   * Whether the first layer skips the input's zeros instead of multiplying them: 'auto' (default)
+   * when the data set is mostly zeros, as MNIST is (see docs/kernels.md); false always multiplies.
+   */
+  readonly skipInputZeros?: SkipInputZeros;
   /** Called after every step. */
   readonly onStep?: (info: StepInfo) => void;
   /** Called after every epoch, with the evaluation when one was asked for. */
@@ -109,7 +120,12 @@ export function trainLoop(options: TrainLoopOptions): TrainLoopResult {
   const kernels = selectKernels({ prefer: options.kernels ?? 'auto' });
   const arena = builder.build(kernels.allocation);
   const data = placeDataset(arena, 'train', train); // once: the kernels gather rows where they lie
-  const network = new Network(model, arena, { capacity: batchSize, kernels: kernels.kernels, seed });
+  const network = new Network(model, arena, {
+    capacity: batchSize,
+    kernels: kernels.kernels,
+    seed,
+    skipInputZeros: checkSkipInputZeros('trainLoop', options.skipInputZeros ?? 'auto'),
+  });
   network.initialize(seed);
   const slots = Object.fromEntries(slotNames.map((name) => [name, arena.f32(`opt/${name}`)]));
   const optimizer = createOptimizer(

@@ -10,7 +10,10 @@ import { jsKernels } from '../../src/kernels/js/index.js';
 import { detectWasmFeatures } from '../../src/kernels/wasm/index.js';
 import { mlp } from '../../src/nn/mlp.js';
 import { Network } from '../../src/nn/network.js';
+import { sgd } from '../../src/optim/alias.js';
+import { createPlan } from '../../src/pipeline/plan.js';
 import { Rng } from '../../src/random/rng.js';
+import { trainLoop } from '../../src/train/train-loop.js';
 import { absProduct, productBound, wasmWithArena, worst } from './helpers.js';
 
 const PAIRS = [
@@ -118,7 +121,7 @@ describe.each(PAIRS)('%s', (sparse, dense) => {
   });
 });
 
-describe('isMostlyZeros', () => {
+describe('isMostlyZeros and the skipInputZeros option', () => {
   it('finds MNIST mostly zeros and dense data not, and the network follows it when loading a batch', () => {
     const { train } = loadMnist({ trainLimit: 2000, testLimit: 1 });
     expect(zeroFraction(train)).toBeGreaterThan(0.7);
@@ -132,15 +135,41 @@ describe('isMostlyZeros', () => {
 
     const net = Network.create(mlp({ sizes: [784, 16, 10] }), { capacity: 32 });
     const order = Uint32Array.from({ length: 32 }, (_, i) => i);
-    expect(net.sparseInput).toBe(false);
+    expect(net.skipInputZeros).toBe(false);
     net.loadBatch(train, order, 0, 32);
-    expect(net.sparseInput).toBe(true);
+    expect(net.skipInputZeros).toBe(true);
     const sparseLoss = net.lossAndGradient(32, 1);
     const sparseGrads = net.grads.slice();
-    net.sparseInput = false; // the same batch through the dense products
+    net.skipInputZeros = false; // the same batch through the dense products
     expect(net.lossAndGradient(32, 1)).toBe(sparseLoss); // the JS set: bit-identical
     expect(net.grads).toEqual(sparseGrads);
     net.loadBatch(dense, order, 0, 32);
-    expect(net.sparseInput).toBe(false);
+    expect(net.skipInputZeros).toBe(false);
+  });
+
+  it('is a trainLoop and train option, checked, and with the JS kernels changes no bit', () => {
+    const { train } = loadMnist({ trainLimit: 640, testLimit: 1 });
+    const run = (skipInputZeros: boolean | 'auto') =>
+      trainLoop({
+        model: mlp({ sizes: [784, 16, 10] }),
+        optimizer: sgd({ lr: 0.1 }),
+        train,
+        batchSize: 64,
+        kernels: 'js',
+        skipInputZeros,
+      }).network.params.slice();
+    expect(run('auto')).toEqual(run(false));
+    expect(() => run('yes' as unknown as boolean)).toThrow(
+      "trainLoop: skipInputZeros must be 'auto', true or false, got",
+    );
+    expect(() =>
+      createPlan({
+        model: mlp({ sizes: [4, 2] }),
+        optimizer: sgd({ lr: 1 }),
+        batchSize: 4,
+        workers: 1,
+        skipInputZeros: 1 as unknown as boolean,
+      }),
+    ).toThrow("train: skipInputZeros must be 'auto', true or false, got 1");
   });
 });
