@@ -1,9 +1,10 @@
 // bench/pipeline: training throughput of the worker pipeline (1 and 2 workers) against a plain
 // single-threaded loop over the same kernels, side by side in one process, alternating, median of N.
 // Model: the book's 5-layer MNIST net 784-100-100-100-100-10, ReLU, He init, batch 128, Adam.
-// Rows: 1 and 2 workers with the defaults (lookahead 8, barrier spin 0.15 ms), then 2 workers with one
-// knob changed each (lookahead 1: the main thread wakes every step, as before the lookahead existed;
-// barrier spin 2 ms: the lanes hardly ever sleep at a barrier).
+// Rows: 1 and 2 workers with the defaults (lookahead 1, barrier spin 0.15 ms), then 2 workers with one
+// knob changed each (lookahead 8: the workers run up to 8 steps ahead and the main thread wakes every
+// 6 steps; barrier spin 2 ms: the lanes hardly ever sleep at a barrier), then with a subscriber that
+// keeps the main thread busy 0.3 ms per step (as a store and a dashboard do), with both lookaheads.
 // Usage: npx tsx bench/pipeline.bench.ts [steps=200] [repeats=3]
 
 import { readFileSync } from 'node:fs';
@@ -61,13 +62,22 @@ interface Variant {
   readonly workers: number;
   readonly lookahead?: number;
   readonly barrierSpinMs?: number;
+  /** The subscriber keeps the main thread busy this long per step event (a store, a dashboard). */
+  readonly busyMsPerStep?: number;
 }
 
 const VARIANTS: readonly Variant[] = [
   { label: 'pipeline, 1 worker', workers: 1 },
   { label: 'pipeline, 2 workers', workers: 2 },
-  { label: 'pipeline, 2 workers, lookahead 1', workers: 2, lookahead: 1 },
+  { label: 'pipeline, 2 workers, lookahead 8', workers: 2, lookahead: 8 },
   { label: 'pipeline, 2 workers, barrier spin 2 ms', workers: 2, barrierSpinMs: 2 },
+  { label: 'pipeline, 2 workers, busy subscriber (0.3 ms per step)', workers: 2, busyMsPerStep: 0.3 },
+  {
+    label: 'pipeline, 2 workers, busy subscriber (0.3 ms per step), lookahead 8',
+    workers: 2,
+    busyMsPerStep: 0.3,
+    lookahead: 8,
+  },
 ];
 
 /** Samples/s of the pipeline, and the main thread's CPU µs per timed step. */
@@ -89,6 +99,8 @@ async function pipeline(v: Variant): Promise<{ rate: number; mainUs: number }> {
   const record = tap((e: { type: string }) => {
     if (e.type !== 'step') return;
     ends.push(performance.now());
+    const busyUntil = performance.now() + (v.busyMsPerStep ?? 0);
+    while (performance.now() < busyUntil); // the subscriber's own work, on the main thread
     if (ends.length === WARMUP) cpuAtWarmup = mainThreadCpuMs();
     if (ends.length === steps) cpuAtEnd = mainThreadCpuMs();
   });

@@ -18,7 +18,7 @@ export const DEFAULTS = {
   workers: 2,
   mode: 'sync',
   staleness: 1,
-  lookahead: 8,
+  lookahead: 1,
   seed: 1,
   evalEvery: 0,
   histogramEvery: 50,

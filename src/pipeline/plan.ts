@@ -46,11 +46,13 @@ export const SYNC = {
 } as const;
 
 /**
- * Steps the pipeline draws ahead in sync mode unless told otherwise. The workers then run up to this
- * many steps without the main thread, which wakes every few steps instead of every step; pause, stop
- * and a new learning rate take effect within this many steps. Results do not depend on it.
+ * Steps the pipeline draws ahead in sync mode unless told otherwise. With a lookahead L > 1 the
+ * workers run up to L steps without the main thread, which wakes every few steps instead of every
+ * step, and pause, stop and a new learning rate take effect within L steps. It measured no faster on
+ * the 2-core development machine (bench/pipeline, BENCHMARKS.md), so the default keeps control exact.
+ * Results do not depend on it.
  */
-export const DEFAULT_LOOKAHEAD = 8;
+export const DEFAULT_LOOKAHEAD = 1;
 
 /** Steps one sync task may run at most (the results ring is this long). */
 export const MAX_CHUNK_STEPS = 256;

@@ -39,7 +39,7 @@ export interface TrainConfig {
   /** Async mode: how many updates a gradient may lag (default 1). */
   readonly staleness?: number;
   /**
-   * Sync mode: steps drawn ahead of the last one whose gradients the pipeline has seen (default 8).
+   * Sync mode: steps drawn ahead of the last one reported (default 1).
    * The workers then run without waiting for the main thread, which wakes every few steps. Pause,
    * stop and a new learning rate take effect within this many steps (1: at the next step); every step
    * that runs is reported and the numbers do not depend on it.

@@ -8,12 +8,11 @@ import { loadMnist } from '../../src/data/mnist.js';
 import { mlp } from '../../src/nn/mlp.js';
 import { adam } from '../../src/optim/alias.js';
 import { createController } from '../../src/pipeline/controller.js';
-import { DEFAULT_LOOKAHEAD } from '../../src/pipeline/plan.js';
 import { train } from '../../src/pipeline/train.js';
 import type { StepEvent, TrainEvent } from '../../src/train/events.js';
 
 describe('run controller', () => {
-  it.each([1, DEFAULT_LOOKAHEAD])(
+  it.each([1, 8])(
     'pauses, resumes, changes the learning rate and stops a running pool (lookahead %i)',
     async (lookahead) => {
       const { train: data } = loadMnist({ trainLimit: 3200, testLimit: 1 });
