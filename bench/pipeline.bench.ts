@@ -1,5 +1,5 @@
 // bench/pipeline: training throughput of the worker pipeline (1 and 2 workers) against a plain
-// single-threaded loop over the same kernels, side by side in one process, alternating, median of N.
+// single-threaded loop over the same kernels, side by side in one process, in rotating order, median of N.
 // Model: the book's 5-layer MNIST net 784-100-100-100-100-10, ReLU, He init, batch 128, Adam.
 // Rows: 1 and 2 workers with the defaults (lookahead 1, barrier spin 0.15 ms), then 2 workers with one
 // knob changed each (lookahead 8: the workers run up to 8 steps ahead and the main thread wakes every
@@ -112,12 +112,22 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const loopRates: number[] = [];
 const rates = VARIANTS.map(() => [] as number[]);
 const mainUs = VARIANTS.map(() => [] as number[]);
+// A run's place in the repeat matters (the previous pool is still being torn down, its memory freed):
+// each repeat starts one place later in the list (the loop is place 0), and runs are 300 ms apart.
+const SETTLE_MS = 300;
+const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 for (let r = 0; r < repeats; r++) {
-  loopRates.push(baseline());
-  for (const [i, v] of VARIANTS.entries()) {
-    const out = await pipeline(v);
-    rates[i].push(out.rate);
-    mainUs[i].push(out.mainUs);
+  const places = VARIANTS.length + 1;
+  for (let p = 0; p < places; p++) {
+    const i = (p + r) % places;
+    await settle();
+    if (i === 0) {
+      loopRates.push(baseline());
+      continue;
+    }
+    const out = await pipeline(VARIANTS[i - 1]);
+    rates[i - 1].push(out.rate);
+    mainUs[i - 1].push(out.mainUs);
   }
   process.stderr.write(
     `repeat ${r + 1}/${repeats}: loop ${loopRates.at(-1)!.toFixed(0)}, ${VARIANTS.map((v, i) => `${v.label.replace('pipeline, ', '')} ${rates[i].at(-1)!.toFixed(0)}`).join(', ')} samples/s\n`,
