@@ -4,7 +4,8 @@
 // Rows: 1 and 2 workers with the defaults (lookahead 1, barrier spin 0.15 ms), then 2 workers with one
 // knob changed each (lookahead 8: the workers run up to 8 steps ahead and the main thread wakes every
 // 6 steps; barrier spin 2 ms: the lanes hardly ever sleep at a barrier), then with a subscriber that
-// keeps the main thread busy 0.3 ms per step (as a store and a dashboard do), with both lookaheads.
+// keeps the main thread busy 0.3 ms per step (as a store and a dashboard do), with the defaults and with
+// each knob changed.
 // Usage: npx tsx bench/pipeline.bench.ts [steps=200] [repeats=3]
 
 import { readFileSync } from 'node:fs';
@@ -77,6 +78,12 @@ const VARIANTS: readonly Variant[] = [
     workers: 2,
     busyMsPerStep: 0.3,
     lookahead: 8,
+  },
+  {
+    label: 'pipeline, 2 workers, busy subscriber (0.3 ms per step), barrier spin 2 ms',
+    workers: 2,
+    busyMsPerStep: 0.3,
+    barrierSpinMs: 2,
   },
 ];
 
