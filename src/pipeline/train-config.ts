@@ -53,7 +53,8 @@ export interface TrainConfig {
   readonly skipInputZeros?: SkipInputZeros;
   /**
    * How long a worker spins at a barrier (three per step) before it sleeps, in ms, in [0, 1000].
-   * Default 0.15: see `DEFAULT_BARRIER_SPIN_MS` and bench/pipeline.
+   * Default 0.15. Longer (2) measured faster when the main thread does little per step, slower when
+   * it is busy (see `DEFAULT_BARRIER_SPIN_MS` and bench/pipeline).
    */
   readonly barrierSpinMs?: number;
   /** Default 0. */
