@@ -62,4 +62,24 @@ describe('resume', () => {
       e.type === 'step' ? { step: e.step, loss: e.loss, lr: e.lr, gradNorm: e.gradNorm } : e;
     expect(tail(resumed.events).map(strip)).toEqual(tail(straight.events).map(strip));
   });
+
+  it('resumes in async mode too, emitting every step after the saved one', async () => {
+    const asyncBase: TrainConfig = { ...base, mode: 'async', staleness: 2, steps: 40 };
+    let saved: ResumeState | undefined;
+    const controller = createController();
+    await finish({
+      ...asyncBase,
+      controller,
+      onSafePoint: (point, session) => {
+        if (point.step !== 20) return;
+        saved = captureResumeState(session, point);
+        controller.stop();
+      },
+    });
+    expect(saved?.step).toBe(20);
+    const resumed = await finish({ ...asyncBase, resume: saved });
+    const steps = resumed.events.flatMap((e) => (e.type === 'step' ? [e.step] : []));
+    expect(steps).toEqual(Array.from({ length: 20 }, (_, i) => 21 + i));
+    expect(resumed.events.at(-1)).toMatchObject({ type: 'end', reason: 'completed', step: 40 });
+  });
 });
