@@ -48,9 +48,10 @@ export const SYNC = {
 /**
  * Steps the pipeline draws ahead in sync mode unless told otherwise. With a lookahead L > 1 the
  * workers run up to L steps without the main thread, which wakes every few steps instead of every
- * step, and pause, stop and a new learning rate take effect within L steps. It measured no faster on
- * the 2-core development machine (bench/pipeline, BENCHMARKS.md), so the default keeps control exact.
- * Results do not depend on it.
+ * step, and pause, stop and a new learning rate take effect within L steps. On the 2-core development
+ * machine L = 8 was faster only while the main thread had little else to do, and slower with a busy
+ * subscriber (bench/pipeline, BENCHMARKS.md), so the default keeps control exact. Results do not
+ * depend on it.
  */
 export const DEFAULT_LOOKAHEAD = 1;
 
@@ -74,8 +75,8 @@ export interface PipelinePlan {
   /** Steps whose gradients may be in flight at once: 1 in sync mode, staleness + 1 in async. */
   readonly ring: number;
   /**
-   * Sync mode: steps the pipeline draws ahead of the last one whose gradients it has seen, so the
-   * workers run that far without waiting for the main thread (which then wakes every few steps).
+   * Sync mode: steps the pipeline draws past the last one reported, so the workers run that far
+   * without waiting for the main thread (which then wakes every few steps). 1: the next step only.
    */
   readonly lookahead: number;
   /** Whether the first layer skips the input's zeros ('auto': when the data set is mostly zeros). */
