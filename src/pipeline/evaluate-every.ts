@@ -1,7 +1,7 @@
 // Stage 4: evaluation. After every `every`-th step (and at the end of each epoch when asked) the
 // named sets are evaluated before the step is passed on, so no update runs during an evaluation.
 
-import { concat, concatMap, from, map, type Observable, type OperatorFunction, of, toArray } from 'rxjs';
+import { concat, concatMap, defer, map, type Observable, type OperatorFunction, of, toArray } from 'rxjs';
 import type { Evaluation } from '../nn/evaluate.js';
 import type { Runner, UpdateResult } from './runner.js';
 
@@ -39,8 +39,10 @@ export function evaluateEvery(
     const due = (o.every > 0 && step % o.every === 0) || (o.atEpochEnd && update.step.endOfEpoch);
     const names = [...(due ? o.sets : []), ...(step === o.totalSteps ? (o.atEnd ?? []) : [])];
     if (names.length === 0) return of({ update, evaluations: [] });
+    // Deferred: a set's evaluation starts only when the previous one has finished. The pool's
+    // evaluate() starts its tasks when called, and two sets' tasks would share the lanes' scratch.
     const evaluations = names.map((set) =>
-      from(runner.evaluate(set)).pipe(map((e): SetEvaluation => ({ set, ...e }))),
+      defer(() => runner.evaluate(set)).pipe(map((e): SetEvaluation => ({ set, ...e }))),
     );
     return concat(...evaluations).pipe(
       toArray(),

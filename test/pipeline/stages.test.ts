@@ -1,7 +1,7 @@
 // Marble tests of the pure stream logic: each stage alone, then the feedback loop that makes the
 // source pulled, with the pool replaced by a fake runner that answers in virtual time.
 
-import { BehaviorSubject, type Observable, of, tap } from 'rxjs';
+import { BehaviorSubject, lastValueFrom, type Observable, of, tap } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sgd } from '../../src/optim/alias.js';
@@ -161,6 +161,26 @@ describe('pipeline stages', () => {
           f: { update: result(6), evaluations: [v, t] },
         });
       });
+    });
+
+    it('starts a set only after the previous one finished, with a runner that starts work when called', async () => {
+      // The pool's evaluate() is eager (a promise): two sets at once would share the lanes' scratch.
+      const log: string[] = [];
+      const runner: Runner = {
+        computeGradients: () => of(batch(1)),
+        applyUpdate: () => of(result(1)),
+        evaluate: async (set) => {
+          log.push(`start ${set}`);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          log.push(`end ${set}`);
+          return { loss: 0.5, accuracy: 0.9, n: 100 };
+        },
+        close: async () => {},
+      };
+      const options = { sets: ['validation'], every: 1, atEpochEnd: false, atEnd: ['test'], totalSteps: 1 };
+      const out = await lastValueFrom(of(result(1)).pipe(evaluateEvery(runner, options)));
+      expect(out.evaluations.map((e) => e.set)).toEqual(['validation', 'test']);
+      expect(log).toEqual(['start validation', 'end validation', 'start test', 'end test']);
     });
   });
 
