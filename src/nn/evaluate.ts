@@ -33,6 +33,7 @@ export function evaluate(network: Network, dataset: Dataset, limit = dataset.n):
   for (let i = 0; i < n; i++) order[i] = i;
   let lossSum = 0;
   let correct = 0;
+  network.inputFrom(dataset);
   for (let start = 0; start < n; start += network.capacity) {
     const count = Math.min(network.capacity, n - start);
     gatherBatch(dataset, order, start, count, network.input, network.labels);

@@ -234,13 +234,21 @@ export class Network {
     }
     gatherLabels('loadBatch', data, order, start, count, this.labels, this.sampleIds);
     this.kernels.gatherRows(data.x, this.sampleIds, this.input, count, data.features, data.scale);
+    this.inputFrom(data);
+  }
+
+  /**
+   * Sets `skipInputZeros` for batches of `data`, as the network's option says ('auto': when `data`
+   * is mostly zeros). `loadBatch` calls it; call it yourself when you fill `input` another way.
+   */
+  inputFrom(data: Dataset): void {
     this.skipInputZeros = this.#skipZeros === 'auto' ? isMostlyZeros(data) : this.#skipZeros;
   }
 
   /**
    * Whether the first layer's products skip the input's zeros now (set by `loadBatch`: with the
-   * default option 'auto', true for mostly-zero data like MNIST). Set it yourself when you fill
-   * `input` by hand; results differ from the dense products only by float rounding.
+   * default option 'auto', true for mostly-zero data like MNIST; see `inputFrom`). Results differ from
+   * the dense products only by float rounding.
    */
   get skipInputZeros(): boolean {
     const first = this.#layers[0];

@@ -43,6 +43,7 @@ export function networkHistograms(network: Network, probe: Dataset, step: number
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   gatherBatch(probe, order, 0, n, network.input, network.labels);
+  network.inputFrom(probe);
   const events: HistogramEvent[] = [];
   const weights = network.layout.entries.filter((e) => e.role === 'weight');
   const params = entryViews(network.layout, network.params);

@@ -68,3 +68,15 @@ export function worst(
   }
   return found;
 }
+
+/** A product of the kernel interface: which operand is stored transposed. */
+export type Product = 'matmul' | 'matmulTransA' | 'matmulTransB';
+
+/** Element accessors of op(A) and op(B) over the stored layouts, as the kernel interface defines them. */
+export function accessors(op: Product, a: Float32Array, b: Float32Array, m: number, k: number, n: number) {
+  const at =
+    op === 'matmulTransA' ? (i: number, p: number) => a[p * m + i] : (i: number, p: number) => a[i * k + p];
+  const bt =
+    op === 'matmulTransB' ? (p: number, j: number) => b[j * k + p] : (p: number, j: number) => b[p * n + j];
+  return { at, bt };
+}

@@ -14,7 +14,7 @@ import { sgd } from '../../src/optim/alias.js';
 import { createPlan } from '../../src/pipeline/plan.js';
 import { Rng } from '../../src/random/rng.js';
 import { trainLoop } from '../../src/train/train-loop.js';
-import { absProduct, productBound, wasmWithArena, worst } from './helpers.js';
+import { absProduct, accessors, productBound, wasmWithArena, worst } from './helpers.js';
 
 const PAIRS = [
   ['matmulSparseA', 'matmul'],
@@ -35,22 +35,6 @@ const features = detectWasmFeatures();
 function sparseUniform(rng: Rng, out: Float32Array, zeros: number): Float32Array {
   for (let i = 0; i < out.length; i++) out[i] = rng.uniform(0, 1) < zeros ? 0 : rng.uniform(-1, 1);
   return out;
-}
-
-/** op(A) and B accessors: A is m×k for matmul, stored k×m for matmulTransA. */
-function accessors(
-  dense: 'matmul' | 'matmulTransA',
-  a: Float32Array,
-  b: Float32Array,
-  m: number,
-  k: number,
-  n: number,
-) {
-  const at =
-    dense === 'matmulTransA'
-      ? (i: number, p: number) => a[p * m + i]
-      : (i: number, p: number) => a[i * k + p];
-  return { at, bt: (p: number, j: number) => b[p * n + j] };
 }
 
 describe.each(PAIRS)('%s', (sparse, dense) => {
@@ -145,6 +129,8 @@ describe('isMostlyZeros and the skipInputZeros option', () => {
     expect(net.grads).toEqual(sparseGrads);
     net.loadBatch(dense, order, 0, 32);
     expect(net.skipInputZeros).toBe(false);
+    net.inputFrom(train); // what evaluate() does before gathering rows itself
+    expect(net.skipInputZeros).toBe(true);
   });
 
   it('is a trainLoop and train option, checked, and with the JS kernels changes no bit', () => {

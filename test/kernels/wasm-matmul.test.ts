@@ -4,9 +4,16 @@ import { describe, expect, it } from 'vitest';
 import { jsKernels } from '../../src/kernels/js/index.js';
 import { detectWasmFeatures } from '../../src/kernels/wasm/index.js';
 import { Rng } from '../../src/random/rng.js';
-import { absProduct, fillUniform, productBound, wasmWithArena, worst } from './helpers.js';
+import {
+  absProduct,
+  accessors,
+  fillUniform,
+  type Product,
+  productBound,
+  wasmWithArena,
+  worst,
+} from './helpers.js';
 
-type Product = 'matmul' | 'matmulTransA' | 'matmulTransB';
 const PRODUCTS: readonly Product[] = ['matmul', 'matmulTransA', 'matmulTransB'];
 const ODD = [1, 3, 127, 129];
 // Every combination of the odd sizes, then shapes that cross the 256-deep k-blocks, the 8-wide
@@ -24,15 +31,6 @@ const SHAPES: Array<[number, number, number]> = [
 ];
 const features = detectWasmFeatures();
 const SENTINEL = 12345.5;
-
-/** Element accessors of op(A) and op(B) over the stored layouts, as the kernel interface defines them. */
-function accessors(op: Product, a: Float32Array, b: Float32Array, m: number, k: number, n: number) {
-  const at =
-    op === 'matmulTransA' ? (i: number, p: number) => a[p * m + i] : (i: number, p: number) => a[i * k + p];
-  const bt =
-    op === 'matmulTransB' ? (p: number, j: number) => b[j * k + p] : (p: number, j: number) => b[p * n + j];
-  return { at, bt };
-}
 
 describe.each([
   { relaxed: false, shared: false },
