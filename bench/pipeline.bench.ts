@@ -6,9 +6,10 @@
 // 6 steps; barrier spin 2 ms: the lanes hardly ever sleep at a barrier), then with a subscriber that
 // keeps the main thread busy 0.3 ms per step (as a store and a dashboard do), with the defaults and with
 // each knob changed.
+// Thread columns (Linux): CPU and run-queue wait per timed step from /proc/self/task/*/schedstat.
 // Usage: npx tsx bench/pipeline.bench.ts [steps=200] [repeats=3]
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { lastValueFrom, tap } from 'rxjs';
 import { subset } from '../src/data/dataset.js';
@@ -45,16 +46,67 @@ function baseline(): number {
   return rate(ends);
 }
 
+/** A thread's CPU time and its time runnable but waiting for a core, in ms (Linux schedstat). */
+interface ThreadTimes {
+  readonly cpu: number;
+  readonly wait: number;
+}
+
 /**
- * CPU time the main thread has used, in ms (Linux: /proc/self/task/<pid>/schedstat, in ns), or NaN.
- * The main thread's share matters: on a 2-core machine it runs on one of the lanes' cores.
+ * Every thread of this process (Linux: /proc/self/task/<tid>/schedstat, in ns); empty elsewhere.
+ * On a 2-core machine the lanes share their cores with the main thread and V8's helper threads, so
+ * their CPU and their wait for a core say where a step's time went.
  */
-function mainThreadCpuMs(): number {
+function threadTimes(): Map<number, ThreadTimes> {
+  const times = new Map<number, ThreadTimes>();
   try {
-    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const [cpu, wait] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+        times.set(Number(tid), { cpu: cpu / 1e6, wait: wait / 1e6 });
+      } catch {
+        // the thread ended between the listing and the read
+      }
+    }
   } catch {
-    return Number.NaN;
+    // not Linux
   }
+  return times;
+}
+
+/** Per timed step, in µs: the main thread's CPU, each lane's CPU and wait for a core, the rest's CPU. */
+interface ThreadUse {
+  readonly main: number;
+  readonly laneCpu: number;
+  readonly laneWait: number;
+  readonly others: number;
+}
+
+/**
+ * What each thread used between two snapshots, per step. The lanes are taken to be the `lanes`
+ * threads other than the main one that used the most CPU (the pool's threads are not named).
+ */
+function threadUse(
+  before: Map<number, ThreadTimes>,
+  after: Map<number, ThreadTimes>,
+  lanes: number,
+  n: number,
+): ThreadUse {
+  const deltas = [...after].map(([tid, t]) => {
+    const b = before.get(tid) ?? { cpu: 0, wait: 0 };
+    return { tid, cpu: t.cpu - b.cpu, wait: t.wait - b.wait };
+  });
+  const main = deltas.find((d) => d.tid === process.pid);
+  const rest = deltas.filter((d) => d.tid !== process.pid).sort((a, b) => b.cpu - a.cpu);
+  const laneThreads = rest.slice(0, lanes);
+  const perStep = (ms: number) => (ms * 1000) / n;
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  return {
+    main: main ? perStep(main.cpu) : Number.NaN,
+    laneCpu: perStep(sum(laneThreads.map((d) => d.cpu)) / lanes),
+    laneWait: perStep(sum(laneThreads.map((d) => d.wait)) / lanes),
+    others: perStep(sum(rest.slice(lanes).map((d) => d.cpu))),
+  };
 }
 
 /** A pipeline configuration the bench runs: the worker count and the knobs it varies. */
@@ -87,11 +139,11 @@ const VARIANTS: readonly Variant[] = [
   },
 ];
 
-/** Samples/s of the pipeline, and the main thread's CPU µs per timed step. */
-async function pipeline(v: Variant): Promise<{ rate: number; mainUs: number }> {
+/** Samples/s of the pipeline, and what its threads used per timed step. */
+async function pipeline(v: Variant): Promise<{ rate: number; use: ThreadUse }> {
   const ends: number[] = [];
-  let cpuAtWarmup = 0;
-  let cpuAtEnd = 0;
+  let atWarmup = new Map<number, ThreadTimes>();
+  let atEnd = new Map<number, ThreadTimes>();
   const run = train({
     model,
     optimizer,
@@ -108,17 +160,17 @@ async function pipeline(v: Variant): Promise<{ rate: number; mainUs: number }> {
     ends.push(performance.now());
     const busyUntil = performance.now() + (v.busyMsPerStep ?? 0);
     while (performance.now() < busyUntil); // the subscriber's own work, on the main thread
-    if (ends.length === WARMUP) cpuAtWarmup = mainThreadCpuMs();
-    if (ends.length === steps) cpuAtEnd = mainThreadCpuMs();
+    if (ends.length === WARMUP) atWarmup = threadTimes();
+    if (ends.length === steps) atEnd = threadTimes();
   });
   await lastValueFrom(run.pipe(record));
-  return { rate: rate(ends), mainUs: ((cpuAtEnd - cpuAtWarmup) * 1000) / (steps - WARMUP) };
+  return { rate: rate(ends), use: threadUse(atWarmup, atEnd, v.workers, steps - WARMUP) };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const loopRates: number[] = [];
 const rates = VARIANTS.map(() => [] as number[]);
-const mainUs = VARIANTS.map(() => [] as number[]);
+const uses = VARIANTS.map(() => [] as ThreadUse[]);
 // A run's place in the repeat matters (the previous pool is still being torn down, its memory freed):
 // each repeat starts one place later in the list (the loop is place 0), and runs are 300 ms apart.
 const SETTLE_MS = 300;
@@ -134,7 +186,7 @@ for (let r = 0; r < repeats; r++) {
     }
     const out = await pipeline(VARIANTS[i - 1]);
     rates[i - 1].push(out.rate);
-    mainUs[i - 1].push(out.mainUs);
+    uses[i - 1].push(out.use);
   }
   process.stderr.write(
     `repeat ${r + 1}/${repeats}: loop ${loopRates.at(-1)!.toFixed(0)}, ${VARIANTS.map((v, i) => `${v.label.replace('pipeline, ', '')} ${rates[i].at(-1)!.toFixed(0)}`).join(', ')} samples/s\n`,
@@ -148,13 +200,16 @@ console.log(
   `\nbench/pipeline — ${cpus()[0].model}, ${cpus().length} cores, Node ${process.version}; ${steps} steps of batch ${BATCH} (first ${WARMUP} untimed), median of ${repeats}\n`,
 );
 console.log(
-  '| runner | samples/s | × loop (medians) | × loop (median of paired ratios) | main-thread CPU µs/step |',
+  "| runner | samples/s | × loop (medians) | × loop (median of paired ratios) | µs/step | main thread CPU µs/step | a lane's CPU µs/step | a lane's wait for a core µs/step | other threads' CPU µs/step |",
 );
-console.log('|---|---:|---:|---:|---:|');
-console.log(`| single-threaded loop (trainLoop) | ${loop.toFixed(0)} | 1.00 | 1.00 | (all of it) |`);
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log(
+  `| single-threaded loop (trainLoop) | ${loop.toFixed(0)} | 1.00 | 1.00 | ${((BATCH * 1e6) / loop).toFixed(0)} | (all of it) | | | |`,
+);
 for (const [i, v] of VARIANTS.entries()) {
   const m = median(rates[i]);
+  const col = (key: keyof ThreadUse) => us(uses[i].map((u) => u[key]));
   console.log(
-    `| ${v.label} | ${m.toFixed(0)} | ${(m / loop).toFixed(2)} | ${pairedRatio(rates[i]).toFixed(2)} | ${us(mainUs[i])} |`,
+    `| ${v.label} | ${m.toFixed(0)} | ${(m / loop).toFixed(2)} | ${pairedRatio(rates[i]).toFixed(2)} | ${((BATCH * 1e6) / m).toFixed(0)} | ${col('main')} | ${col('laneCpu')} | ${col('laneWait')} | ${col('others')} |`,
   );
 }

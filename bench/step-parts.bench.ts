@@ -1,0 +1,170 @@
+// bench/step-parts: the parts of one training step, timed one after another on ONE thread, so that the
+// pipeline's best case can be read off without any synchronisation, main thread or second lane:
+//
+//   loop step         = gradient of the 128-row batch + Adam over every parameter (what trainLoop does)
+//   1 worker's step   = gradients of the two 64-row micro-batches + reduce + Adam over every parameter
+//   a lane of 2       = gradient of one 64-row micro-batch + reduce + Adam over half the parameters
+//
+// The parameters change every step (the updates are applied), as in training, so the update reads what
+// the gradient phase left in the caches. The ratio loop / lane is the 2-worker speed-up the pipeline
+// could reach if two lanes ran side by side with nothing else in their way and nothing slowing either:
+// an upper bound for bench/pipeline's "× loop" column.
+// Model and data as bench/pipeline: MNIST 784-100-100-100-100-10, ReLU, He init, batch 128, Adam,
+// wasm kernels on shared memory (the pipeline's), the first layer skipping the input's zeros.
+// Usage: npx tsx bench/step-parts.bench.ts [steps=300] [rounds=7]
+
+import { cpus } from 'node:os';
+import { epochOrder } from '../src/data/batch.js';
+import { declareDataset, placeDataset } from '../src/data/in-arena.js';
+import { loadMnist } from '../src/data/mnist.js';
+import { createWasmKernels } from '../src/kernels/wasm/index.js';
+import { mlp, mlpLayouts } from '../src/nn/mlp.js';
+import { declareModelState, declareNetworkScratch, Network } from '../src/nn/network.js';
+import { adam } from '../src/optim/alias.js';
+import { compile } from '../src/optim/compile.js';
+import { stepInPlace } from '../src/optim/optimizer.js';
+import type { Slots } from '../src/optim/transform.js';
+import { NORM_BLOCKS } from '../src/pipeline/plan.js';
+import { ArenaBuilder } from '../src/tensor/arena.js';
+import { shardRanges } from '../src/tensor/layout.js';
+
+const steps = Number(process.argv[2] ?? 300);
+const rounds = Number(process.argv[3] ?? 7);
+const BATCH = 128;
+const MICRO = 64;
+const model = mlp({ sizes: [784, 100, 100, 100, 100, 10], activation: 'relu', init: 'he' });
+const spec = adam({ lr: 1e-3 });
+const train = loadMnist().train;
+
+const wasm = createWasmKernels({ shared: true });
+const kernels = wasm.kernels;
+const transform = compile(spec, { kernels: wasm.optimizer });
+const builder = new ArenaBuilder();
+declareModelState(builder, model);
+declareNetworkScratch(builder, model, BATCH, 'batch/');
+for (const k of [0, 1]) declareNetworkScratch(builder, model, MICRO, `micro${k}/`);
+const size = mlpLayouts(model).params.size;
+for (const name of ['grads128', 'grads0', 'grads1']) builder.f32(name, size);
+for (const name of transform.slots) builder.f32(`opt/${name}`, size);
+declareDataset(builder, 'train', train);
+const arena = builder.build(wasm.allocation);
+const data = placeDataset(arena, 'train', train);
+const big = new Network(model, arena, { capacity: BATCH, kernels, scope: 'batch/', grads: 'grads128' });
+const micro = [0, 1].map(
+  (k) => new Network(model, arena, { capacity: MICRO, kernels, scope: `micro${k}/`, grads: `grads${k}` }),
+);
+big.initialize(1);
+const params = big.params;
+const slots: Slots = Object.fromEntries(transform.slots.map((name) => [name, arena.f32(`opt/${name}`)]));
+const g128 = arena.f32('grads128');
+const g = [arena.f32('grads0'), arena.f32('grads1')];
+const blocks = shardRanges(size, NORM_BLOCKS);
+const half = blocks[NORM_BLOCKS / 2][0]; // lane 0's shard of two: the first 32 norm blocks
+const order = epochOrder(train.n, 1, 0);
+const ctx = { step: 0, lrOverride: undefined as number | undefined, gradNorm: 0 };
+const norms = new Float64Array(NORM_BLOCKS);
+
+/** The views one shard [0, end) needs, made once (as a worker's shard is): no allocation per step. */
+function shardViews(end: number) {
+  const shardSlots: Record<string, Float32Array> = {};
+  for (const name of transform.slots) shardSlots[name] = slots[name].subarray(0, end);
+  return {
+    end,
+    g0: g[0].subarray(0, end),
+    g1: g[1].subarray(0, end),
+    blocks: blocks.filter(([, hi]) => hi <= end).map(([lo, hi]) => g[0].subarray(lo, hi)),
+    slots: shardSlots,
+    params: params.subarray(0, end),
+  };
+}
+type Shard = ReturnType<typeof shardViews>;
+const whole = shardViews(size);
+const laneZero = shardViews(half);
+
+/** The pipeline's reduce over a shard: g₀ ← ½·g₁ + ½·g₀, then each norm block's Σg². */
+function reduce(s: Shard): void {
+  kernels.axpby(0.5, s.g1, 0.5, s.g0, s.end);
+  for (let b = 0; b < s.blocks.length; b++) norms[b] = kernels.sumSquares(s.blocks[b], s.blocks[b].length);
+}
+
+function update(u: Float32Array, s: Shard): void {
+  ctx.step++;
+  stepInPlace(transform, u, s.slots, s.params, ctx);
+}
+
+/** Per-step durations (ms) of each part, appended to `parts[name]`. */
+type Parts = Record<string, number[]>;
+const VARIANTS: Record<string, (step: number, parts: Parts) => void> = {
+  loop: (s, parts) => {
+    const t0 = performance.now();
+    big.loadBatch(data, order, (s * BATCH) % (train.n - BATCH), BATCH);
+    big.lossAndGradient(BATCH, s);
+    const t1 = performance.now();
+    update(g128, whole);
+    const t2 = performance.now();
+    parts.gradients.push(t1 - t0);
+    parts.update.push(t2 - t1);
+    parts.step.push(t2 - t0);
+  },
+  'one worker': (s, parts) => {
+    const t0 = performance.now();
+    for (const k of [0, 1]) {
+      micro[k].loadBatch(data, order, ((s * BATCH) % (train.n - BATCH)) + k * MICRO, MICRO);
+      micro[k].lossAndGradient(MICRO, s);
+    }
+    const t1 = performance.now();
+    reduce(whole);
+    const t2 = performance.now();
+    update(whole.g0, whole);
+    const t3 = performance.now();
+    parts.gradients.push(t1 - t0);
+    parts.reduce.push(t2 - t1);
+    parts.update.push(t3 - t2);
+    parts.step.push(t3 - t0);
+  },
+  'a lane of two': (s, parts) => {
+    const t0 = performance.now();
+    micro[0].loadBatch(data, order, (s * BATCH) % (train.n - BATCH), MICRO);
+    micro[0].lossAndGradient(MICRO, s);
+    const t1 = performance.now();
+    reduce(laneZero);
+    const t2 = performance.now();
+    update(laneZero.g0, laneZero);
+    const t3 = performance.now();
+    parts.gradients.push(t1 - t0);
+    parts.reduce.push(t2 - t1);
+    parts.update.push(t3 - t2);
+    parts.step.push(t3 - t0);
+  },
+};
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const results: Record<string, Parts> = {};
+for (const name of Object.keys(VARIANTS)) results[name] = { gradients: [], reduce: [], update: [], step: [] };
+for (let r = 0; r < rounds; r++) {
+  // Rotated order each round, as in bench/pipeline; the first 10 steps of a run warm it up.
+  const names = Object.keys(VARIANTS);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[(i + r) % names.length];
+    const parts: Parts = { gradients: [], reduce: [], update: [], step: [] };
+    for (let s = 0; s < steps + 10; s++) VARIANTS[name](s, parts);
+    for (const key of Object.keys(parts)) results[name][key].push(...parts[key].slice(10));
+  }
+  process.stderr.write(`round ${r + 1}/${rounds}\n`);
+}
+
+const us = (ms: number): string => (ms * 1000).toFixed(0);
+const loopStep = median(results.loop.step);
+console.log(
+  `\nbench/step-parts — ${cpus()[0]?.model.trim()}, ${cpus().length} cores, Node ${process.version}; ` +
+    `one thread, ${steps} steps × ${rounds} rounds per variant, median of the per-step times\n`,
+);
+console.log('| variant | gradients µs | reduce µs | update µs | step µs | loop step ÷ this step |');
+console.log('|---|---:|---:|---:|---:|---:|');
+for (const [name, parts] of Object.entries(results)) {
+  const step = median(parts.step);
+  const cell = (xs: number[]) => (xs.length ? us(median(xs)) : '—');
+  console.log(
+    `| ${name} | ${cell(parts.gradients)} | ${cell(parts.reduce)} | ${cell(parts.update)} | ${us(step)} | ${(loopStep / step).toFixed(2)} |`,
+  );
+}
