@@ -10,76 +10,97 @@
 // could reach if two lanes ran side by side with nothing else in their way and nothing slowing either:
 // an upper bound for bench/pipeline's "× loop" column.
 // Model and data as bench/pipeline: MNIST 784-100-100-100-100-10, ReLU, He init, batch 128, Adam,
-// wasm kernels on shared memory (the pipeline's), the first layer skipping the input's zeros.
+// wasm kernels, the first layer skipping the input's zeros. The loop runs on memory laid out as
+// trainLoop lays it out, the worker variants on the memory train() lays out for 2 workers (lane 0's
+// network and shard), so the update streams the same regions at the same offsets as in a real run.
 // Usage: npx tsx bench/step-parts.bench.ts [steps=300] [rounds=7]
 
 import { cpus } from 'node:os';
 import { epochOrder } from '../src/data/batch.js';
 import { declareDataset, placeDataset } from '../src/data/in-arena.js';
 import { loadMnist } from '../src/data/mnist.js';
-import { createWasmKernels } from '../src/kernels/wasm/index.js';
+import { selectKernels } from '../src/kernels/select.js';
 import { mlp, mlpLayouts } from '../src/nn/mlp.js';
 import { declareModelState, declareNetworkScratch, Network } from '../src/nn/network.js';
 import { adam } from '../src/optim/alias.js';
 import { compile } from '../src/optim/compile.js';
 import { stepInPlace } from '../src/optim/optimizer.js';
 import type { Slots } from '../src/optim/transform.js';
-import { NORM_BLOCKS } from '../src/pipeline/plan.js';
+import { createPipelineMemory } from '../src/pipeline/memory.js';
+import {
+  createPlan,
+  gradRegion,
+  laneScope,
+  NORM_BLOCKS,
+  slotRegion,
+  statsRegion,
+} from '../src/pipeline/plan.js';
 import { ArenaBuilder } from '../src/tensor/arena.js';
 import { shardRanges } from '../src/tensor/layout.js';
 
 const steps = Number(process.argv[2] ?? 300);
 const rounds = Number(process.argv[3] ?? 7);
 const BATCH = 128;
-const MICRO = 64;
 const model = mlp({ sizes: [784, 100, 100, 100, 100, 10], activation: 'relu', init: 'he' });
 const spec = adam({ lr: 1e-3 });
 const train = loadMnist().train;
-
-const wasm = createWasmKernels({ shared: true });
-const kernels = wasm.kernels;
-const transform = compile(spec, { kernels: wasm.optimizer });
-const builder = new ArenaBuilder();
-declareModelState(builder, model);
-declareNetworkScratch(builder, model, BATCH, 'batch/');
-for (const k of [0, 1]) declareNetworkScratch(builder, model, MICRO, `micro${k}/`);
 const size = mlpLayouts(model).params.size;
-for (const name of ['grads128', 'grads0', 'grads1']) builder.f32(name, size);
-for (const name of transform.slots) builder.f32(`opt/${name}`, size);
-declareDataset(builder, 'train', train);
-const arena = builder.build(wasm.allocation);
-const data = placeDataset(arena, 'train', train);
-const big = new Network(model, arena, { capacity: BATCH, kernels, scope: 'batch/', grads: 'grads128' });
-const micro = [0, 1].map(
-  (k) => new Network(model, arena, { capacity: MICRO, kernels, scope: `micro${k}/`, grads: `grads${k}` }),
-);
-big.initialize(1);
-const params = big.params;
-const slots: Slots = Object.fromEntries(transform.slots.map((name) => [name, arena.f32(`opt/${name}`)]));
-const g128 = arena.f32('grads128');
-const g = [arena.f32('grads0'), arena.f32('grads1')];
-const blocks = shardRanges(size, NORM_BLOCKS);
-const half = blocks[NORM_BLOCKS / 2][0]; // lane 0's shard of two: the first 32 norm blocks
 const order = epochOrder(train.n, 1, 0);
 const ctx = { step: 0, lrOverride: undefined as number | undefined, gradNorm: 0 };
 const norms = new Float64Array(NORM_BLOCKS);
 
-/** The views one shard [0, end) needs, made once (as a worker's shard is): no allocation per step. */
+// The loop's memory, laid out as trainLoop lays it out (a private wasm memory).
+const loopKernels = selectKernels({ prefer: 'wasm' });
+const loopTransform = compile(spec, { kernels: loopKernels.wasm?.optimizer });
+const loopBuilder = new ArenaBuilder();
+declareModelState(loopBuilder, model);
+for (const name of loopTransform.slots) loopBuilder.f32(`opt/${name}`, size);
+declareNetworkScratch(loopBuilder, model, BATCH);
+declareDataset(loopBuilder, 'train', train);
+const loopArena = loopBuilder.build(loopKernels.allocation);
+const loopData = placeDataset(loopArena, 'train', train);
+const big = new Network(model, loopArena, { capacity: BATCH, kernels: loopKernels.kernels });
+big.initialize(1);
+const loopSlots: Slots = Object.fromEntries(loopTransform.slots.map((n) => [n, loopArena.f32(`opt/${n}`)]));
+
+// The pipeline's memory for 2 workers, as train() lays it out (a shared wasm memory), and lane 0's views.
+const plan = createPlan({ model, optimizer: spec, batchSize: BATCH, workers: 2, seed: 1 });
+const memory = createPipelineMemory(plan, 'wasm', { train });
+const arena = memory.arena;
+const kernels = memory.kernels.kernels;
+const transform = compile(spec, { kernels: memory.kernels.wasm?.optimizer });
+const MICRO = plan.microBatchSize;
+const micro = [0, 1].map(
+  (k) =>
+    new Network(model, arena, {
+      capacity: MICRO,
+      kernels,
+      seed: 1,
+      grads: gradRegion(0, k),
+      batchStats: statsRegion(0, k),
+      scope: laneScope(0, 0),
+    }),
+);
+const data = memory.data.train;
+const g = [arena.f32(gradRegion(0, 0)), arena.f32(gradRegion(0, 1))];
+const blocks = shardRanges(size, NORM_BLOCKS);
+
+/** The views of the parameter range [0, end), made once (as a worker's shard is): no allocation per step. */
 function shardViews(end: number) {
-  const shardSlots: Record<string, Float32Array> = {};
-  for (const name of transform.slots) shardSlots[name] = slots[name].subarray(0, end);
+  const slots: Record<string, Float32Array> = {};
+  for (const name of transform.slots) slots[name] = arena.f32(slotRegion(name)).subarray(0, end);
   return {
     end,
     g0: g[0].subarray(0, end),
     g1: g[1].subarray(0, end),
     blocks: blocks.filter(([, hi]) => hi <= end).map(([lo, hi]) => g[0].subarray(lo, hi)),
-    slots: shardSlots,
-    params: params.subarray(0, end),
+    slots: slots as Slots,
+    params: arena.f32('params').subarray(0, end),
   };
 }
 type Shard = ReturnType<typeof shardViews>;
 const whole = shardViews(size);
-const laneZero = shardViews(half);
+const laneZero = shardViews(blocks[NORM_BLOCKS / 2][0]); // lane 0's shard of two: the first 32 norm blocks
 
 /** The pipeline's reduce over a shard: g₀ ← ½·g₁ + ½·g₀, then each norm block's Σg². */
 function reduce(s: Shard): void {
@@ -87,9 +108,9 @@ function reduce(s: Shard): void {
   for (let b = 0; b < s.blocks.length; b++) norms[b] = kernels.sumSquares(s.blocks[b], s.blocks[b].length);
 }
 
-function update(u: Float32Array, s: Shard): void {
+function update(s: Shard): void {
   ctx.step++;
-  stepInPlace(transform, u, s.slots, s.params, ctx);
+  stepInPlace(transform, s.g0, s.slots, s.params, ctx);
 }
 
 /** Per-step durations (ms) of each part, appended to `parts[name]`. */
@@ -97,10 +118,11 @@ type Parts = Record<string, number[]>;
 const VARIANTS: Record<string, (step: number, parts: Parts) => void> = {
   loop: (s, parts) => {
     const t0 = performance.now();
-    big.loadBatch(data, order, (s * BATCH) % (train.n - BATCH), BATCH);
+    big.loadBatch(loopData, order, (s * BATCH) % (train.n - BATCH), BATCH);
     big.lossAndGradient(BATCH, s);
     const t1 = performance.now();
-    update(g128, whole);
+    ctx.step++;
+    stepInPlace(loopTransform, big.grads, loopSlots, big.params, ctx);
     const t2 = performance.now();
     parts.gradients.push(t1 - t0);
     parts.update.push(t2 - t1);
@@ -115,7 +137,7 @@ const VARIANTS: Record<string, (step: number, parts: Parts) => void> = {
     const t1 = performance.now();
     reduce(whole);
     const t2 = performance.now();
-    update(whole.g0, whole);
+    update(whole);
     const t3 = performance.now();
     parts.gradients.push(t1 - t0);
     parts.reduce.push(t2 - t1);
@@ -129,7 +151,7 @@ const VARIANTS: Record<string, (step: number, parts: Parts) => void> = {
     const t1 = performance.now();
     reduce(laneZero);
     const t2 = performance.now();
-    update(laneZero.g0, laneZero);
+    update(laneZero);
     const t3 = performance.now();
     parts.gradients.push(t1 - t0);
     parts.reduce.push(t2 - t1);
