@@ -7,19 +7,6 @@ import { GradstreamError } from '../errors.js';
 /** Every region starts on a 64-byte boundary: SIMD-aligned and on its own cache line. */
 export const ARENA_ALIGN_BYTES = 64;
 
-/**
- * Regions of at least a page are also staggered within the 4 KiB page: the k-th such region starts
- * at (k mod 8)·512 bytes past a page boundary. The fused optimizer steps stream 4–5 of them at once
- * (parameters, gradient, moments), storing one and then loading another; when two start at the same
- * offset in the page, the CPU takes the load to depend on the older store to the same low 12 address
- * bits ("4K aliasing") and the step ran ~3× slower (Adam after a gradient pass, seen in an ad-hoc
- * layout where the parameters and ν both started on a page boundary). Regions declared near each
- * other (a model's parameters, gradients and optimizer slots) thus sit ≥ 512 bytes apart in the page.
- */
-export const ARENA_STAGGER_BYTES = 512;
-const PAGE_BYTES = 4096;
-const STAGGER_COLORS = PAGE_BYTES / ARENA_STAGGER_BYTES;
-
 /** Element types a region may hold. */
 export type RegionType = 'f32' | 'f64' | 'i32' | 'u8';
 
@@ -54,11 +41,6 @@ export interface ArenaAllocation {
 
 function alignUp(n: number, to: number): number {
   return Math.ceil(n / to) * to;
-}
-
-/** The first offset ≥ `n` that lies `inPage` bytes past a page boundary (offsets count from the buffer's start). */
-function staggered(n: number, inPage: number): number {
-  return alignUp(n - inPage, PAGE_BYTES) + inPage;
 }
 
 /**
@@ -116,12 +98,9 @@ export class ArenaBuilder {
     const base = allocation.byteOffset ?? 0;
     let cursor = alignUp(base, ARENA_ALIGN_BYTES);
     const regions: RegionDescriptor[] = [];
-    let large = 0;
     for (const r of this.#requests) {
-      const bytes = r.length * BYTES[r.type];
-      if (bytes >= PAGE_BYTES) cursor = staggered(cursor, (large++ % STAGGER_COLORS) * ARENA_STAGGER_BYTES);
       regions.push({ name: r.name, type: r.type, byteOffset: cursor, length: r.length });
-      cursor = alignUp(cursor + bytes, ARENA_ALIGN_BYTES);
+      cursor = alignUp(cursor + r.length * BYTES[r.type], ARENA_ALIGN_BYTES);
     }
     const byteLength = Math.max(cursor, ARENA_ALIGN_BYTES);
     const buffer = allocation.allocate

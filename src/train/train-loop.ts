@@ -113,10 +113,9 @@ export function trainLoop(options: TrainLoopOptions): TrainLoopResult {
   const slotNames = optimizerSlotNames(options.optimizer);
   const builder = new ArenaBuilder();
   declareModelState(builder, model);
-  const size = mlpLayouts(model).params.size;
-  // Next to the parameters and gradients, so the arena staggers the regions the update streams.
-  for (const name of slotNames) builder.f32(`opt/${name}`, size);
   declareNetworkScratch(builder, model, batchSize);
+  const size = mlpLayouts(model).params.size;
+  for (const name of slotNames) builder.f32(`opt/${name}`, size);
   declareDataset(builder, 'train', train);
   const kernels = selectKernels({ prefer: options.kernels ?? 'auto' });
   const arena = builder.build(kernels.allocation);
