@@ -2,7 +2,7 @@
 // moment slots, four floats per step in float32; the loop structure is optim.ts's.
 
 import { ld, st } from './optim';
-import { madd } from './simd';
+import { FLT_MIN, flushSubnormal, madd } from './simd';
 
 /** u = g′ / (√s + eps): the shared tail of AdaGrad and RMSprop. */
 @inline
@@ -22,6 +22,7 @@ function adagradAt(
   gs: v128,
 ): void {
   const gv = f32x4.mul(ld(g + at, lanes), gs);
+  // h only grows: unlike a decaying moment it does not sink into the subnormal range (see adamAt).
   const hv = madd(gv, gv, ld(h + at, lanes));
   st(h + at, hv, lanes);
   st(p + at, madd(scaled(gv, hv, eps), nlr, ld(p + at, lanes)), lanes);
@@ -49,9 +50,12 @@ function rmspropAt(
   rest: v128,
   eps: v128,
   gs: v128,
+  tiny: v128,
+  negTiny: v128,
 ): void {
   const gv = f32x4.mul(ld(g + at, lanes), gs);
-  const nv = madd(ld(nu + at, lanes), alpha, f32x4.mul(f32x4.mul(gv, rest), gv));
+  const fresh = madd(ld(nu + at, lanes), alpha, f32x4.mul(f32x4.mul(gv, rest), gv));
+  const nv = flushSubnormal(fresh, tiny, negTiny); // ν decays by α: see adamAt
   st(nu + at, nv, lanes);
   st(p + at, madd(scaled(gv, nv, eps), nlr, ld(p + at, lanes)), lanes);
 }
@@ -73,9 +77,12 @@ export function rmspropStep(
   const vRest = f32x4.splat(rest);
   const vEps = f32x4.splat(eps);
   const vGs = f32x4.splat(gs);
+  const vTiny = f32x4.splat(FLT_MIN);
+  const vNegTiny = f32x4.splat(-FLT_MIN);
   let i = 0;
-  for (; i + 4 <= n; i += 4) rmspropAt((<usize>i) << 2, 4, p, g, nu, vNlr, vAlpha, vRest, vEps, vGs);
-  if (i < n) rmspropAt((<usize>i) << 2, n - i, p, g, nu, vNlr, vAlpha, vRest, vEps, vGs);
+  for (; i + 4 <= n; i += 4)
+    rmspropAt((<usize>i) << 2, 4, p, g, nu, vNlr, vAlpha, vRest, vEps, vGs, vTiny, vNegTiny);
+  if (i < n) rmspropAt((<usize>i) << 2, n - i, p, g, nu, vNlr, vAlpha, vRest, vEps, vGs, vTiny, vNegTiny);
 }
 
 @inline
@@ -94,10 +101,15 @@ function adamAt(
   eps: v128,
   nlrwd: v128,
   gs: v128,
+  tiny: v128,
+  negTiny: v128,
   decay: bool,
 ): void {
   const gv = f32x4.mul(ld(g + at, lanes), gs);
-  const mv = madd(ld(m + at, lanes), b1, f32x4.mul(gv, c1));
+  // m decays by β₁ (0.9) while a weight's gradient is quiet, passing ~150 steps through the subnormal
+  // range each time: flushed (simd.ts). v decays by β₂ (0.999) from g², so it gets there only after
+  // tens of thousands of quiet steps; it is not flushed, which keeps the loop's registers for the rest.
+  const mv = flushSubnormal(madd(ld(m + at, lanes), b1, f32x4.mul(gv, c1)), tiny, negTiny);
   const vv = madd(ld(v + at, lanes), b2, f32x4.mul(f32x4.mul(gv, c2), gv));
   st(m + at, mv, lanes);
   st(v + at, vv, lanes);
@@ -132,10 +144,13 @@ function adamLoop(
   const vEps = f32x4.splat(epsHat);
   const vWd = f32x4.splat(nlrwd);
   const vGs = f32x4.splat(gs);
+  const vTiny = f32x4.splat(FLT_MIN);
+  const vNegTiny = f32x4.splat(-FLT_MIN);
   let i = 0;
   for (; i + 4 <= n; i += 4)
-    adamAt((<usize>i) << 2, 4, p, g, m, v, vB1, vC1, vB2, vC2, vStep, vEps, vWd, vGs, decay);
-  if (i < n) adamAt((<usize>i) << 2, n - i, p, g, m, v, vB1, vC1, vB2, vC2, vStep, vEps, vWd, vGs, decay);
+    adamAt((<usize>i) << 2, 4, p, g, m, v, vB1, vC1, vB2, vC2, vStep, vEps, vWd, vGs, vTiny, vNegTiny, decay);
+  if (i < n)
+    adamAt((<usize>i) << 2, n - i, p, g, m, v, vB1, vC1, vB2, vC2, vStep, vEps, vWd, vGs, vTiny, vNegTiny, decay);
 }
 
 /**

@@ -2,7 +2,7 @@
 // and the state slots, four floats per step in float32 (fused multiply-add in the relaxed build).
 // SGD and momentum here; AdaGrad, RMSprop and Adam in optim-adaptive.ts.
 
-import { loadPartial, madd, storePartial } from './simd';
+import { FLT_MIN, flushSubnormal, loadPartial, madd, storePartial } from './simd';
 
 // Each kernel works element by element, so a shard split anywhere gives the same bits. A kernel is
 // an inlined body for the four floats at byte offset `at`, run by a loop over whole vectors and once
@@ -63,13 +63,15 @@ function momentumAt(
   mu: v128,
   wd: v128,
   gs: v128,
+  tiny: v128,
+  negTiny: v128,
   decay: bool,
   nesterov: bool,
 ): void {
   const pv = ld(p + at, lanes);
   const gv = clipped(ld(g + at, lanes), pv, gs, wd, decay);
   // v ← μ·v + g′ (torch: no dampening); Nesterov steps along g′ + μ·v instead of v.
-  const vv = madd(ld(v + at, lanes), mu, gv);
+  const vv = flushSubnormal(madd(ld(v + at, lanes), mu, gv), tiny, negTiny);
   st(v + at, vv, lanes);
   st(p + at, madd(nesterov ? madd(vv, mu, gv) : vv, nlr, pv), lanes);
 }
@@ -91,9 +93,12 @@ function momentumLoop(
   const vMu = f32x4.splat(mu);
   const vWd = f32x4.splat(wd);
   const vGs = f32x4.splat(gs);
+  const vTiny = f32x4.splat(FLT_MIN);
+  const vNegTiny = f32x4.splat(-FLT_MIN);
   let i = 0;
-  for (; i + 4 <= n; i += 4) momentumAt((<usize>i) << 2, 4, p, g, v, vNlr, vMu, vWd, vGs, decay, nesterov);
-  if (i < n) momentumAt((<usize>i) << 2, n - i, p, g, v, vNlr, vMu, vWd, vGs, decay, nesterov);
+  for (; i + 4 <= n; i += 4)
+    momentumAt((<usize>i) << 2, 4, p, g, v, vNlr, vMu, vWd, vGs, vTiny, vNegTiny, decay, nesterov);
+  if (i < n) momentumAt((<usize>i) << 2, n - i, p, g, v, vNlr, vMu, vWd, vGs, vTiny, vNegTiny, decay, nesterov);
 }
 
 /**

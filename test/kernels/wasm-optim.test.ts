@@ -1,6 +1,7 @@
 // The wasm fused optimizer steps against the JS ones: within a float32 rounding bound for each
 // output (|wasm − js| ≤ K·2⁻²⁴·Σ|terms|, so cancellation is allowed for), the same bits whatever
-// the shard split, nothing written past n or into g, and foreign or short views refused.
+// the shard split, nothing written past n or into g, and foreign or short views refused. The one
+// deliberate difference: wasm flushes a decaying moment that turns subnormal to +0.
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -181,6 +182,51 @@ describe.each(VARIANTS)('wasm optimizer kernels (relaxed: $relaxed, shared: $sha
       for (const key of ['p', 'a', 'b'] as const)
         expect(bytes(x[key]).equals(bytes(out[key])), c.name).toBe(true);
     }
+  });
+
+  it('flushes a decaying moment that turns subnormal to +0 (the JS kernels keep it); NaN and ∞ pass', () => {
+    // A quiet weight (g = 0): m ← β₁·m, the momentum trace ← μ·v, ν ← α·ν. 1e-38·0.9 is subnormal.
+    const start = [1e-38, 2e-38, 1e-40, -1e-38, Number.NaN, Number.POSITIVE_INFINITY, 0, 0.5];
+    const decaying = [
+      {
+        name: 'adamStep',
+        slot: 'a',
+        run: (k: OptimizerKernels, x: Bufs) => k.adamStep(x.p, x.g, x.a, x.b, LR, B1, B2, EPS, T, 0, 1),
+      },
+      {
+        name: 'momentumStep',
+        slot: 'a',
+        run: (k: OptimizerKernels, x: Bufs) => k.momentumStep(x.p, x.g, x.a, LR, MU, 0, 1),
+      },
+      {
+        name: 'rmspropStep',
+        slot: 'a',
+        run: (k: OptimizerKernels, x: Bufs) => k.rmspropStep(x.p, x.g, x.a, LR, 0.9, EPS, 1),
+      },
+    ] as const;
+    for (const c of decaying) {
+      const x = inputs(start.length, true);
+      x.g.fill(0);
+      x.a.set(c.name === 'rmspropStep' ? start.map(Math.abs) : start);
+      x.b.fill(1);
+      const ref = copy(x);
+      c.run(jsOptimizerKernels, ref);
+      c.run(kernels, x);
+      const out = Array.from(x.a);
+      expect(Object.is(out[0], 0), `${c.name}: 0.9e-38 → +0`).toBe(true);
+      expect(out[1], `${c.name}: 1.8e-38 is normal, kept`).toBeGreaterThan(1.7e-38);
+      expect(Object.is(out[2], 0) && Object.is(out[3], 0), `${c.name}: subnormal in, +0 out`).toBe(true);
+      expect(out[4], `${c.name}: NaN kept`).toBeNaN();
+      expect(out[5], `${c.name}: ∞ kept`).toBe(Number.POSITIVE_INFINITY);
+      expect(ref.a[0], `${c.name}: the JS kernel keeps the subnormal`).toBeGreaterThan(0);
+      expect(ref.a[0]).toBeLessThan(1.17549435e-38);
+    }
+    // Adam's v decays a thousand times slower and is left as it is; so is AdaGrad's h, which only grows.
+    const x = inputs(4, true);
+    x.g.fill(0);
+    x.b.fill(1e-38);
+    kernels.adamStep(x.p, x.g, x.a, x.b, LR, B1, B2, EPS, T, 0, 1);
+    expect(x.b[0]).toBeGreaterThan(0);
   });
 
   it('refuses views outside its memory and slots shorter than p', () => {
