@@ -98,6 +98,8 @@ function threadUse(
   lanes: number,
   n: number,
 ): ThreadUse {
+  if (after.size === 0)
+    return { main: Number.NaN, laneCpu: Number.NaN, laneWait: Number.NaN, others: Number.NaN };
   const deltas = [...after].map(([tid, t]) => {
     const b = before.get(tid) ?? { cpu: 0, wait: 0 };
     return { tid, cpu: t.cpu - b.cpu, wait: t.wait - b.wait };
