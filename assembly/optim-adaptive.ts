@@ -82,7 +82,8 @@ export function rmspropStep(
   let i = 0;
   for (; i + 4 <= n; i += 4)
     rmspropAt((<usize>i) << 2, 4, p, g, nu, vNlr, vAlpha, vRest, vEps, vGs, vTiny, vNegTiny);
-  if (i < n) rmspropAt((<usize>i) << 2, n - i, p, g, nu, vNlr, vAlpha, vRest, vEps, vGs, vTiny, vNegTiny);
+  if (i < n)
+    rmspropAt((<usize>i) << 2, n - i, p, g, nu, vNlr, vAlpha, vRest, vEps, vGs, vTiny, vNegTiny);
 }
 
 @inline
@@ -108,7 +109,7 @@ function adamAt(
   const gv = f32x4.mul(ld(g + at, lanes), gs);
   // m decays by β₁ (0.9) while a weight's gradient is quiet, passing ~150 steps through the subnormal
   // range each time: flushed (simd.ts). v decays by β₂ (0.999) from g², so it gets there only after
-  // tens of thousands of quiet steps; it is not flushed, which keeps the loop's registers for the rest.
+  // tens of thousands of quiet steps; it is not flushed (doing so slowed the clean update in an A/B).
   const mv = flushSubnormal(madd(ld(m + at, lanes), b1, f32x4.mul(gv, c1)), tiny, negTiny);
   const vv = madd(ld(v + at, lanes), b2, f32x4.mul(f32x4.mul(gv, c2), gv));
   st(m + at, mv, lanes);
@@ -147,10 +148,14 @@ function adamLoop(
   const vTiny = f32x4.splat(FLT_MIN);
   const vNegTiny = f32x4.splat(-FLT_MIN);
   let i = 0;
-  for (; i + 4 <= n; i += 4)
-    adamAt((<usize>i) << 2, 4, p, g, m, v, vB1, vC1, vB2, vC2, vStep, vEps, vWd, vGs, vTiny, vNegTiny, decay);
-  if (i < n)
-    adamAt((<usize>i) << 2, n - i, p, g, m, v, vB1, vC1, vB2, vC2, vStep, vEps, vWd, vGs, vTiny, vNegTiny, decay);
+  for (; i + 4 <= n; i += 4) {
+    const at = (<usize>i) << 2;
+    adamAt(at, 4, p, g, m, v, vB1, vC1, vB2, vC2, vStep, vEps, vWd, vGs, vTiny, vNegTiny, decay);
+  }
+  if (i < n) {
+    const at = (<usize>i) << 2;
+    adamAt(at, n - i, p, g, m, v, vB1, vC1, vB2, vC2, vStep, vEps, vWd, vGs, vTiny, vNegTiny, decay);
+  }
 }
 
 /**

@@ -98,7 +98,8 @@ function momentumLoop(
   let i = 0;
   for (; i + 4 <= n; i += 4)
     momentumAt((<usize>i) << 2, 4, p, g, v, vNlr, vMu, vWd, vGs, vTiny, vNegTiny, decay, nesterov);
-  if (i < n) momentumAt((<usize>i) << 2, n - i, p, g, v, vNlr, vMu, vWd, vGs, vTiny, vNegTiny, decay, nesterov);
+  if (i < n)
+    momentumAt((<usize>i) << 2, n - i, p, g, v, vNlr, vMu, vWd, vGs, vTiny, vNegTiny, decay, nesterov);
 }
 
 /**

@@ -12,16 +12,15 @@ export const FLT_MIN: f32 = 1.17549435e-38;
 
 /**
  * x with its subnormal lanes set to +0 (normal values, ±∞ and NaN pass unchanged); `tiny` and
- * `negTiny` are ±FLT_MIN splatted. WebAssembly has no flush-to-zero mode, and x86 computes on subnormals in microcode:
- * an optimizer's decaying moments (m ← 0.9·m for a weight whose gradient went quiet) pass through the
- * subnormal range for ~150 steps each time, and after a few thousand steps of the book's MNIST net
- * its Adam update took about twice as long (bench/step-parts, BENCHMARKS.md). The values dropped are
- * below 2⁻¹²⁶; the update they would make is smaller still.
+ * `negTiny` are ±FLT_MIN splatted by the caller, outside its loop. WebAssembly has no flush-to-zero
+ * mode, and x86 computes on subnormals in microcode: an optimizer's decaying moments (m ← 0.9·m for a
+ * weight whose gradient went quiet) pass through the subnormal range for ~150 steps each time, and after
+ * a few thousand steps of the book's MNIST net its Adam update took about twice as long
+ * (bench/step-parts, BENCHMARKS.md). The values dropped are below 2⁻¹²⁶; the update they would make is
+ * smaller still.
  */
 @inline
 export function flushSubnormal(x: v128, tiny: v128, negTiny: v128): v128 {
-  // Two compares against splatted parameters rather than f32x4.abs: abs needs a sign-mask constant,
-  // which V8 rebuilds at every use inside a loop (see EXP below).
   return v128.andnot(x, v128.and(f32x4.lt(x, tiny), f32x4.gt(x, negTiny)));
 }
 
