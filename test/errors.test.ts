@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fromArrays } from '../src/data/dataset.js';
 import { readIdxFile } from '../src/data/idx.js';
 import { GradstreamError } from '../src/errors.js';
 import { mlp } from '../src/nn/mlp.js';
@@ -11,6 +12,7 @@ import { adam } from '../src/optim/alias.js';
 import { optimizerFromConfig } from '../src/optim/from-config.js';
 import { createOptimizer } from '../src/optim/optimizer.js';
 import { createPlan } from '../src/pipeline/plan.js';
+import { createTrainingSession } from '../src/pipeline/train.js';
 
 function errorOf(f: () => unknown): GradstreamError {
   try {
@@ -41,6 +43,26 @@ describe('errors on bad input', () => {
       createPlan({ model: mlp({ sizes: [4, 2] }), optimizer: adam({ lr: 0.1 }), batchSize: 0, workers: 1 }),
     );
     expect(e.message).toBe('train: batchSize must be an integer in [1, ∞), got 0');
+  });
+
+  it('rejects pipeline timing options out of range before allocating anything', () => {
+    const train = fromArrays(
+      [
+        [0, 0, 0, 1],
+        [1, 0, 0, 0],
+      ],
+      [0, 1],
+    );
+    const base = { model: mlp({ sizes: [4, 2] }), optimizer: adam({ lr: 0.1 }), train, steps: 1, workers: 1 };
+    expect(errorOf(() => createTrainingSession({ ...base, snapshotEvery: 0 })).message).toBe(
+      'train: snapshotEvery must be an integer in [1, ∞), got 0',
+    );
+    expect(errorOf(() => createTrainingSession({ ...base, snapshotEvery: 2.5 })).code).toBe(
+      'ERR_INVALID_OPTION',
+    );
+    expect(errorOf(() => createTrainingSession({ ...base, barrierSpinMs: -1 })).message).toMatch(
+      /^train: barrierSpinMs must be .*got -1$/,
+    );
   });
 
   it('names the buffer whose length does not match the parameters', () => {

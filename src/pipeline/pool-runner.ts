@@ -10,7 +10,7 @@ import type { Arena } from '../tensor/arena.js';
 import { entryAt } from '../tensor/layout.js';
 import { abortBarrier, DEFAULT_BARRIER_SPIN_MS, resetSync } from './barrier.js';
 import type { BatchSchedule } from './batch-source.js';
-import { gradRegion, type PipelinePlan } from './plan.js';
+import { DEFAULT_SNAPSHOT_EVERY, gradRegion, type PipelinePlan } from './plan.js';
 import type { GradientBatch, Runner, StepDescriptor, UpdateResult } from './runner.js';
 import type { SharedDataset } from './shared-data.js';
 import { StateSnapshot } from './snapshot.js';
@@ -27,7 +27,7 @@ export interface PoolRunnerOptions {
   readonly wasm?: WorkerInit['wasm'];
   readonly train: SharedDataset;
   readonly evalSets: Readonly<Record<string, SharedDataset>>;
-  /** Sync mode: steps between rollback snapshots. Default 50. */
+  /** Sync mode: steps between rollback snapshots. Default {@link DEFAULT_SNAPSHOT_EVERY}. */
   readonly snapshotEvery?: number;
   /** Attempts per failed step before the run stops. Default 3. */
   readonly maxAttempts?: number;
@@ -83,7 +83,7 @@ export class PoolRunner implements Runner {
         plan: o.plan,
         memory: o.memory,
         snapshot,
-        snapshotEvery: o.snapshotEvery ?? 50,
+        snapshotEvery: o.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
         maxAttempts: this.#maxAttempts,
         dispatch: (task, transfer) => this.#allLanes(this.#onLanes('chunk', task, transfer)),
         lastStepFrom: o.lastStepFrom ?? (() => o.schedule.totalSteps),

@@ -67,7 +67,10 @@ export interface TrainConfig {
   readonly controller?: RunController;
   /** Names the run in events. Default: a time-based id. */
   readonly runId?: string;
-  /** Sync mode: steps between the in-memory snapshots that failed steps roll back to. Default 50. */
+  /**
+   * Sync mode: steps between the in-memory snapshots that failed steps roll back to, an integer ≥ 1.
+   * Each one ends a chunk of steps (the lanes wait meanwhile). Default `DEFAULT_SNAPSHOT_EVERY` (250).
+   */
   readonly snapshotEvery?: number;
   /** Kernel set: `auto` (wasm SIMD when available), `wasm` or `js`. GRADSTREAM_KERNELS overrides. Default `auto`. */
   readonly kernels?: KernelPreference;

@@ -10,7 +10,7 @@ import type { TrainEvent } from '../train/events.js';
 import { batchSchedule } from './batch-source.js';
 import { createController } from './controller.js';
 import { createPipelineMemory, mainNetwork } from './memory.js';
-import { createPlan, type PipelinePlan, slotRegion } from './plan.js';
+import { createPlan, DEFAULT_SNAPSHOT_EVERY, type PipelinePlan, slotRegion } from './plan.js';
 import { PoolRunner } from './pool-runner.js';
 import { runEvents } from './run-events.js';
 import { shareDataset } from './shared-data.js';
@@ -65,6 +65,15 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
     config.barrierSpinMs === undefined
       ? undefined
       : checkNumber('train', 'barrierSpinMs', config.barrierSpinMs, { min: 0, max: 1000 });
+  const snapshotEvery = checkNumber(
+    'train',
+    'snapshotEvery',
+    config.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
+    {
+      min: 1,
+      integer: true,
+    },
+  );
   const datasets: Record<string, Dataset> = { train: config.train };
   if (config.validation) datasets.validation = config.validation;
   if (config.test) datasets.test = config.test;
@@ -79,7 +88,7 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
       memory,
       train: shareDataset(train),
       evalSets: Object.fromEntries(Object.entries(evalSets).map(([k, ds]) => [k, shareDataset(ds)])),
-      snapshotEvery: config.snapshotEvery,
+      snapshotEvery,
       faults: config.faults,
       updates: config.resume?.updates,
       startStep: config.resume?.step,
