@@ -1,9 +1,8 @@
 // bench/pipeline: training throughput of the worker pipeline (1 and 2 workers) against a plain
 // single-threaded loop over the same kernels, side by side in one process, in rotating order, median of N.
 // Model: the book's 5-layer MNIST net 784-100-100-100-100-10, ReLU, He init, batch 128, Adam.
-// Rows: 1 and 2 workers with the defaults (lookahead 1, barrier spin 0.15 ms, a snapshot every 250
-// steps), then 2 workers with one knob changed each (a snapshot, which ends a chunk of steps, every 50
-// steps; lookahead 8: the workers run up to 8 steps ahead and the main thread wakes every
+// Rows: 1 and 2 workers with the defaults (lookahead 1, barrier spin 0.15 ms), then 2 workers with one
+// knob changed each (lookahead 8: the workers run up to 8 steps ahead and the main thread wakes every
 // 6 steps; barrier spin 2 ms: the lanes hardly ever sleep at a barrier), then with a subscriber that
 // keeps the main thread busy 0.3 ms per step (as a store and a dashboard do), with the defaults and with
 // each knob changed.
@@ -124,8 +123,6 @@ interface Variant {
   readonly workers: number;
   readonly lookahead?: number;
   readonly barrierSpinMs?: number;
-  /** Steps between rollback snapshots, each of which ends a chunk (default 250; 50 before session 4). */
-  readonly snapshotEvery?: number;
   /** The subscriber keeps the main thread busy this long per step event (a store, a dashboard). */
   readonly busyMsPerStep?: number;
 }
@@ -133,7 +130,6 @@ interface Variant {
 const VARIANTS: readonly Variant[] = [
   { label: 'pipeline, 1 worker', workers: 1 },
   { label: 'pipeline, 2 workers', workers: 2 },
-  { label: 'pipeline, 2 workers, snapshot every 50 steps', workers: 2, snapshotEvery: 50 },
   { label: 'pipeline, 2 workers, lookahead 8', workers: 2, lookahead: 8 },
   { label: 'pipeline, 2 workers, barrier spin 2 ms', workers: 2, barrierSpinMs: 2 },
   { label: 'pipeline, 2 workers, busy subscriber (0.3 ms per step)', workers: 2, busyMsPerStep: 0.3 },
@@ -165,7 +161,6 @@ async function pipeline(v: Variant): Promise<{ rate: number; use: ThreadUse }> {
     workers: v.workers,
     lookahead: v.lookahead,
     barrierSpinMs: v.barrierSpinMs,
-    snapshotEvery: v.snapshotEvery,
     seed: 1,
   });
   const record = tap((e: { type: string }) => {

@@ -19,10 +19,10 @@ export interface BarrierTiming {
 
 /**
  * A short spin hands over sooner when the lanes arrive close together (waking a sleeping thread
- * costs tens of µs on a VM). Spinning 2 ms (bench/pipeline) was faster in long runs, and slower over a
- * run's first steps when the main thread was busy: a spinning lane holds its core, so the main thread,
- * woken meanwhile, waits for a time slice instead of taking an idle core, and the lanes then wait for
- * it. The short spin also leaves the cores to the rest of the machine sooner.
+ * costs tens of µs on a VM). Spinning 2 ms (bench/pipeline) was faster in most long runs, and swung to
+ * slower over a run's first steps when the main thread was busy: a spinning lane holds its core, so
+ * the main thread, woken meanwhile, waits for a time slice instead of taking an idle core, and the
+ * lanes then wait for it. The short spin also leaves the cores to the rest of the machine sooner.
  */
 export const DEFAULT_BARRIER_SPIN_MS = 0.15;
 

@@ -60,12 +60,10 @@ export const MAX_CHUNK_STEPS = 256;
 
 /**
  * Sync mode: steps between the in-memory snapshots a failed step rolls back to, unless told otherwise.
- * A snapshot needs the lanes idle, so it ends a chunk: both lanes wait while the main thread copies the
- * state and dispatches the next chunk. Every 250 steps rather than 50 (the default before) made two
- * workers faster (bench/pipeline's "snapshot every 50 steps" row); the price is a longer replay after
- * a fault (at most 250 steps, well under a second for the book's net).
+ * A snapshot needs the lanes idle, so it ends a chunk of steps; every 250 steps instead measured no
+ * faster for two workers (bench/pipeline, session 4), so the shorter replay after a fault wins.
  */
-export const DEFAULT_SNAPSHOT_EVERY = 250;
+export const DEFAULT_SNAPSHOT_EVERY = 50;
 
 /** Per-step results a chunk leaves for the main thread, at `RESULT * (step % MAX_CHUNK_STEPS)`. */
 export const RESULT = { loss: 0, gradNorm: 1, applied: 2, lrOverride: 3, width: 4 } as const;

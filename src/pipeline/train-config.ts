@@ -69,7 +69,7 @@ export interface TrainConfig {
   readonly runId?: string;
   /**
    * Sync mode: steps between the in-memory snapshots that failed steps roll back to, an integer ≥ 1.
-   * Each one ends a chunk of steps (the lanes wait meanwhile). Default `DEFAULT_SNAPSHOT_EVERY` (250).
+   * Each one ends a chunk of steps (the lanes wait meanwhile). Default `DEFAULT_SNAPSHOT_EVERY` (50).
    */
   readonly snapshotEvery?: number;
   /** Kernel set: `auto` (wasm SIMD when available), `wasm` or `js`. GRADSTREAM_KERNELS overrides. Default `auto`. */
