@@ -10,18 +10,16 @@
 // could reach if two lanes ran side by side with nothing else in their way and nothing slowing either:
 // an upper bound for bench/pipeline's "× loop" column.
 // Model and data as bench/pipeline: MNIST 784-100-100-100-100-10, ReLU, He init, batch 128, Adam,
-// wasm kernels, the first layer skipping the input's zeros. The loop runs on memory laid out as
-// trainLoop lays it out, the worker variants on the memory train() lays out for 2 workers (lane 0's
+// wasm kernels, the first layer skipping the input's zeros. The loop runs on memory built by trainLoop's
+// own setup (createLoopState), the worker variants on the memory train() lays out for 2 workers (lane 0's
 // network and shard), so the update streams the same regions at the same offsets as in a real run.
 // Usage: npx tsx bench/step-parts.bench.ts [steps=300] [rounds=7]
 
 import { cpus } from 'node:os';
 import { epochOrder } from '../src/data/batch.js';
-import { declareDataset, placeDataset } from '../src/data/in-arena.js';
 import { loadMnist } from '../src/data/mnist.js';
-import { selectKernels } from '../src/kernels/select.js';
 import { mlp, mlpLayouts } from '../src/nn/mlp.js';
-import { declareModelState, declareNetworkScratch, Network } from '../src/nn/network.js';
+import { Network } from '../src/nn/network.js';
 import { adam } from '../src/optim/alias.js';
 import { compile } from '../src/optim/compile.js';
 import { stepInPlace } from '../src/optim/optimizer.js';
@@ -35,8 +33,8 @@ import {
   slotRegion,
   statsRegion,
 } from '../src/pipeline/plan.js';
-import { ArenaBuilder } from '../src/tensor/arena.js';
 import { shardRanges } from '../src/tensor/layout.js';
+import { createLoopState } from '../src/train/loop-state.js';
 
 const steps = Number(process.argv[2] ?? 300);
 const rounds = Number(process.argv[3] ?? 7);
@@ -49,19 +47,8 @@ const order = epochOrder(train.n, 1, 0);
 const ctx = { step: 0, lrOverride: undefined as number | undefined, gradNorm: 0 };
 const norms = new Float64Array(NORM_BLOCKS);
 
-// The loop's memory, laid out as trainLoop lays it out (a private wasm memory).
-const loopKernels = selectKernels({ prefer: 'wasm' });
-const loopTransform = compile(spec, { kernels: loopKernels.wasm?.optimizer });
-const loopBuilder = new ArenaBuilder();
-declareModelState(loopBuilder, model);
-declareNetworkScratch(loopBuilder, model, BATCH);
-for (const name of loopTransform.slots) loopBuilder.f32(`opt/${name}`, size);
-declareDataset(loopBuilder, 'train', train);
-const loopArena = loopBuilder.build(loopKernels.allocation);
-const loopData = placeDataset(loopArena, 'train', train);
-const big = new Network(model, loopArena, { capacity: BATCH, kernels: loopKernels.kernels });
-big.initialize(1);
-const loopSlots: Slots = Object.fromEntries(loopTransform.slots.map((n) => [n, loopArena.f32(`opt/${n}`)]));
+// The loop's memory, built by trainLoop's own setup (a private wasm memory).
+const loop = createLoopState({ model, optimizer: spec, train, batchSize: BATCH, seed: 1, kernels: 'wasm' });
 
 // The pipeline's memory for 2 workers, as train() lays it out (a shared wasm memory), and lane 0's views.
 const plan = createPlan({ model, optimizer: spec, batchSize: BATCH, workers: 2, seed: 1 });
@@ -115,49 +102,39 @@ function update(s: Shard): void {
 
 /** Per-step durations (ms) of each part, appended to `parts[name]`. */
 type Parts = Record<string, number[]>;
+
+/** A worker's share of step `s`: gradients of its first `microBatches` micro-batches, reduce, update. */
+function workerStep(s: number, parts: Parts, microBatches: number, shard: Shard): void {
+  const t0 = performance.now();
+  for (let k = 0; k < microBatches; k++) {
+    micro[k].loadBatch(data, order, ((s * BATCH) % (train.n - BATCH)) + k * MICRO, MICRO);
+    micro[k].lossAndGradient(MICRO, s);
+  }
+  const t1 = performance.now();
+  reduce(shard);
+  const t2 = performance.now();
+  update(shard);
+  const t3 = performance.now();
+  parts.gradients.push(t1 - t0);
+  parts.reduce.push(t2 - t1);
+  parts.update.push(t3 - t2);
+  parts.step.push(t3 - t0);
+}
+
 const VARIANTS: Record<string, (step: number, parts: Parts) => void> = {
   loop: (s, parts) => {
     const t0 = performance.now();
-    big.loadBatch(loopData, order, (s * BATCH) % (train.n - BATCH), BATCH);
-    big.lossAndGradient(BATCH, s);
+    loop.network.loadBatch(loop.data, order, (s * BATCH) % (train.n - BATCH), BATCH);
+    loop.network.lossAndGradient(BATCH, s);
     const t1 = performance.now();
-    ctx.step++;
-    stepInPlace(loopTransform, big.grads, loopSlots, big.params, ctx);
+    loop.optimizer.step();
     const t2 = performance.now();
     parts.gradients.push(t1 - t0);
     parts.update.push(t2 - t1);
     parts.step.push(t2 - t0);
   },
-  'one worker': (s, parts) => {
-    const t0 = performance.now();
-    for (const k of [0, 1]) {
-      micro[k].loadBatch(data, order, ((s * BATCH) % (train.n - BATCH)) + k * MICRO, MICRO);
-      micro[k].lossAndGradient(MICRO, s);
-    }
-    const t1 = performance.now();
-    reduce(whole);
-    const t2 = performance.now();
-    update(whole);
-    const t3 = performance.now();
-    parts.gradients.push(t1 - t0);
-    parts.reduce.push(t2 - t1);
-    parts.update.push(t3 - t2);
-    parts.step.push(t3 - t0);
-  },
-  'a lane of two': (s, parts) => {
-    const t0 = performance.now();
-    micro[0].loadBatch(data, order, (s * BATCH) % (train.n - BATCH), MICRO);
-    micro[0].lossAndGradient(MICRO, s);
-    const t1 = performance.now();
-    reduce(laneZero);
-    const t2 = performance.now();
-    update(laneZero);
-    const t3 = performance.now();
-    parts.gradients.push(t1 - t0);
-    parts.reduce.push(t2 - t1);
-    parts.update.push(t3 - t2);
-    parts.step.push(t3 - t0);
-  },
+  'one worker': (s, parts) => workerStep(s, parts, 2, whole),
+  'a lane of two': (s, parts) => workerStep(s, parts, 1, laneZero),
 };
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];

@@ -1,5 +1,5 @@
 // bench/update-drift: does a training step slow down as a run goes on? The book's 5-layer MNIST net,
-// batch 128, Adam, wasm kernels, on memory laid out as trainLoop lays it out, trained for `steps`
+// batch 128, Adam, wasm kernels, on memory built by trainLoop's own setup, trained for `steps`
 // steps; per window of steps, the median gradient pass and update, and how many entries of Adam's m
 // and v are subnormal at the window's end. Subnormal floats are computed in microcode on x86 and
 // WebAssembly cannot flush them to zero, so moments that decay into that range slow the update (the
@@ -8,37 +8,31 @@
 
 import { cpus } from 'node:os';
 import { epochOrder } from '../src/data/batch.js';
-import { declareDataset, placeDataset } from '../src/data/in-arena.js';
 import { loadMnist } from '../src/data/mnist.js';
-import { selectKernels } from '../src/kernels/select.js';
-import { mlp, mlpLayouts } from '../src/nn/mlp.js';
-import { declareModelState, declareNetworkScratch, Network } from '../src/nn/network.js';
+import { mlp } from '../src/nn/mlp.js';
 import { adam } from '../src/optim/alias.js';
-import { compile } from '../src/optim/compile.js';
-import { stepInPlace } from '../src/optim/optimizer.js';
-import { ArenaBuilder } from '../src/tensor/arena.js';
+import { createLoopState } from '../src/train/loop-state.js';
 
 const steps = Number(process.argv[2] ?? 40_000);
 const window = Number(process.argv[3] ?? 4_000);
 const BATCH = 128;
 const model = mlp({ sizes: [784, 100, 100, 100, 100, 10], activation: 'relu', init: 'he' });
 const train = loadMnist().train;
-const size = mlpLayouts(model).params.size;
 
-const selection = selectKernels({ prefer: 'wasm' });
-const transform = compile(adam({ lr: 1e-3 }), { kernels: selection.wasm?.optimizer });
-const builder = new ArenaBuilder();
-declareModelState(builder, model);
-declareNetworkScratch(builder, model, BATCH);
-for (const name of transform.slots) builder.f32(`opt/${name}`, size);
-declareDataset(builder, 'train', train);
-const arena = builder.build(selection.allocation);
-const data = placeDataset(arena, 'train', train);
-const net = new Network(model, arena, { capacity: BATCH, kernels: selection.kernels });
-net.initialize(1);
-const slots = Object.fromEntries(transform.slots.map((name) => [name, arena.f32(`opt/${name}`)]));
-const [m, v] = ['scaleByAdam.mu', 'scaleByAdam.nu'].map((name) => slots[name]);
-const ctx = { step: 0, lrOverride: undefined as number | undefined, gradNorm: 0 };
+const {
+  network: net,
+  optimizer,
+  data,
+  kernels,
+} = createLoopState({
+  model,
+  optimizer: adam({ lr: 1e-3 }),
+  train,
+  batchSize: BATCH,
+  seed: 1,
+  kernels: 'wasm',
+});
+const [m, v] = ['scaleByAdam.mu', 'scaleByAdam.nu'].map((name) => optimizer.slots[name]);
 const perEpoch = Math.floor(train.n / BATCH);
 const order = new Uint32Array(train.n);
 
@@ -51,7 +45,7 @@ const subnormals = (x: Float32Array): number => {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 console.log(
-  `\nbench/update-drift — ${cpus()[0]?.model.trim()}, Node ${process.version}; ${selection.kernels.name}, ` +
+  `\nbench/update-drift — ${cpus()[0]?.model.trim()}, Node ${process.version}; ${kernels.kernels.name}, ` +
     `${steps.toLocaleString('en-US')} steps, medians per window of ${window.toLocaleString('en-US')}\n`,
 );
 console.log('| steps | gradient pass µs | Adam update µs | subnormal entries of m | of v |');
@@ -65,8 +59,7 @@ for (let s = 0; s < steps; s++) {
   net.loadBatch(data, order, b * BATCH, BATCH);
   net.lossAndGradient(BATCH, s + 1);
   const t1 = performance.now();
-  ctx.step = s + 1;
-  stepInPlace(transform, net.grads, slots, net.params, ctx);
+  optimizer.step();
   const t2 = performance.now();
   grads.push(t1 - t0);
   updates.push(t2 - t1);

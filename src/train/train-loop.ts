@@ -3,22 +3,15 @@
 
 import { batchCount, epochOrder } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
-import { declareDataset, placeDataset } from '../data/in-arena.js';
 import { checkNumber, GradstreamError } from '../errors.js';
-import { type KernelPreference, selectKernels } from '../kernels/select.js';
+import type { KernelPreference } from '../kernels/select.js';
 import { type Evaluation, evaluate } from '../nn/evaluate.js';
-import { type MlpSpec, mlpLayouts } from '../nn/mlp.js';
-import {
-  checkSkipInputZeros,
-  declareModelState,
-  declareNetworkScratch,
-  Network,
-  type SkipInputZeros,
-} from '../nn/network.js';
-import { createOptimizer, learningRateAt, type Optimizer, optimizerSlotNames } from '../optim/optimizer.js';
+import type { MlpSpec } from '../nn/mlp.js';
+import { checkSkipInputZeros, type Network, type SkipInputZeros } from '../nn/network.js';
+import { learningRateAt, type Optimizer } from '../optim/optimizer.js';
 import type { TransformSpec } from '../optim/transform.js';
-import { ArenaBuilder } from '../tensor/arena.js';
 import { entryAt } from '../tensor/layout.js';
+import { createLoopState } from './loop-state.js';
 
 /** Options of {@link trainLoop}. */
 export interface TrainLoopOptions {
@@ -110,29 +103,15 @@ export function trainLoop(options: TrainLoopOptions): TrainLoopResult {
       `trainLoop: ${train.name} has ${train.features} features, model.sizes[0] is ${model.sizes[0]}`,
     );
   }
-  const slotNames = optimizerSlotNames(options.optimizer);
-  const builder = new ArenaBuilder();
-  declareModelState(builder, model);
-  declareNetworkScratch(builder, model, batchSize);
-  const size = mlpLayouts(model).params.size;
-  for (const name of slotNames) builder.f32(`opt/${name}`, size);
-  declareDataset(builder, 'train', train);
-  const kernels = selectKernels({ prefer: options.kernels ?? 'auto' });
-  const arena = builder.build(kernels.allocation);
-  const data = placeDataset(arena, 'train', train); // once: the kernels gather rows where they lie
-  const network = new Network(model, arena, {
-    capacity: batchSize,
-    kernels: kernels.kernels,
+  const { network, optimizer, data } = createLoopState({
+    model,
+    optimizer: options.optimizer,
+    train,
+    batchSize,
     seed,
+    kernels: options.kernels,
     skipInputZeros: checkSkipInputZeros('trainLoop', options.skipInputZeros ?? 'auto'),
   });
-  network.initialize(seed);
-  const slots = Object.fromEntries(slotNames.map((name) => [name, arena.f32(`opt/${name}`)]));
-  const optimizer = createOptimizer(
-    options.optimizer,
-    { params: network.params, grads: network.grads, slots },
-    { kernels: kernels.wasm?.optimizer },
-  );
   const perEpoch = batchCount(train.n, batchSize, false);
   const totalSteps = perEpoch * epochs;
   const history: EpochInfo[] = [];
