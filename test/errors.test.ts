@@ -12,6 +12,7 @@ import { adam } from '../src/optim/alias.js';
 import { optimizerFromConfig } from '../src/optim/from-config.js';
 import { createOptimizer } from '../src/optim/optimizer.js';
 import { createPlan } from '../src/pipeline/plan.js';
+import { runnerTiming } from '../src/pipeline/pool-runner.js';
 import { createTrainingSession } from '../src/pipeline/train.js';
 
 function errorOf(f: () => unknown): GradstreamError {
@@ -63,6 +64,11 @@ describe('errors on bad input', () => {
     expect(errorOf(() => createTrainingSession({ ...base, barrierSpinMs: -1 })).message).toMatch(
       /^train: barrierSpinMs must be .*got -1$/,
     );
+    // The same check guards PoolRunner.create, for programs that drive a runner themselves.
+    expect(errorOf(() => runnerTiming('PoolRunner', { snapshotEvery: -5 })).message).toBe(
+      'PoolRunner: snapshotEvery must be an integer in [1, ∞), got -5',
+    );
+    expect(runnerTiming('PoolRunner', {})).toEqual({ snapshotEvery: 50, barrierSpinMs: 0.15 });
   });
 
   it('names the buffer whose length does not match the parameters', () => {

@@ -3,7 +3,7 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { GradstreamError } from '../errors.js';
+import { checkNumber, GradstreamError } from '../errors.js';
 import type { Evaluation } from '../nn/evaluate.js';
 import { mlpLayouts } from '../nn/mlp.js';
 import type { Arena } from '../tensor/arena.js';
@@ -18,6 +18,32 @@ import { gradientNorm, stepLoss } from './step-math.js';
 import { SyncChunks } from './sync-chunks.js';
 import type { EvalSums, StepRows, WorkerInit } from './tasks.js';
 import { workerEntry } from './worker-path.js';
+
+/** How a runner paces its sync chunks, defaults applied. */
+export interface RunnerTiming {
+  readonly snapshotEvery: number;
+  readonly barrierSpinMs: number;
+}
+
+/**
+ * Validates a runner's timing options and applies their defaults. `PoolRunner.create` calls it; `train`
+ * calls it too, before it allocates anything, so a bad value fails first and names `train`.
+ */
+export function runnerTiming(
+  where: string,
+  o: { readonly snapshotEvery?: number; readonly barrierSpinMs?: number },
+): RunnerTiming {
+  return {
+    snapshotEvery: checkNumber(where, 'snapshotEvery', o.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY, {
+      min: 1,
+      integer: true,
+    }),
+    barrierSpinMs: checkNumber(where, 'barrierSpinMs', o.barrierSpinMs ?? DEFAULT_BARRIER_SPIN_MS, {
+      min: 0,
+      max: 1000,
+    }),
+  };
+}
 
 /** Options of {@link PoolRunner.create}. */
 export interface PoolRunnerOptions {
@@ -63,7 +89,7 @@ export class PoolRunner implements Runner {
   // Atomics.waitAsync: an open runner holds the loop open itself, until close().
   readonly #keepAlive = setInterval(() => {}, 60_000);
 
-  private constructor(o: PoolRunnerOptions, pool: Piscina) {
+  private constructor(o: PoolRunnerOptions & RunnerTiming, pool: Piscina) {
     this.#pool = pool;
     this.#plan = o.plan;
     this.#arena = o.memory;
@@ -83,7 +109,7 @@ export class PoolRunner implements Runner {
         plan: o.plan,
         memory: o.memory,
         snapshot,
-        snapshotEvery: o.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
+        snapshotEvery: o.snapshotEvery,
         maxAttempts: this.#maxAttempts,
         dispatch: (task, transfer) => this.#allLanes(this.#onLanes('chunk', task, transfer)),
         lastStepFrom: o.lastStepFrom ?? (() => o.schedule.totalSteps),
@@ -98,7 +124,8 @@ export class PoolRunner implements Runner {
   }
 
   /** Starts the pool (one thread per lane) and hands every thread the shared memory once. */
-  static create(o: PoolRunnerOptions): PoolRunner {
+  static create(options: PoolRunnerOptions): PoolRunner {
+    const o = { ...options, ...runnerTiming('PoolRunner', options) };
     if (!(o.memory.buffer instanceof SharedArrayBuffer)) {
       throw new GradstreamError('ERR_INVALID_OPTION', 'PoolRunner: memory must be a SharedArrayBuffer arena');
     }
@@ -110,7 +137,7 @@ export class PoolRunner implements Runner {
       evalSets: o.evalSets,
       barrier: {
         timeoutMs: o.barrierTimeoutMs ?? 30_000,
-        spinMs: o.barrierSpinMs ?? DEFAULT_BARRIER_SPIN_MS,
+        spinMs: o.barrierSpinMs,
       },
       faults: o.faults,
       schedule: o.schedule,

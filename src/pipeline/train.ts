@@ -4,14 +4,14 @@
 import { availableParallelism } from 'node:os';
 import { defer, type Observable } from 'rxjs';
 import type { Dataset } from '../data/dataset.js';
-import { checkNumber, GradstreamError } from '../errors.js';
+import { GradstreamError } from '../errors.js';
 import type { Arena } from '../tensor/arena.js';
 import type { TrainEvent } from '../train/events.js';
 import { batchSchedule } from './batch-source.js';
 import { createController } from './controller.js';
 import { createPipelineMemory, mainNetwork } from './memory.js';
-import { createPlan, DEFAULT_SNAPSHOT_EVERY, type PipelinePlan, slotRegion } from './plan.js';
-import { PoolRunner } from './pool-runner.js';
+import { createPlan, type PipelinePlan, slotRegion } from './plan.js';
+import { PoolRunner, runnerTiming } from './pool-runner.js';
 import { runEvents } from './run-events.js';
 import { shareDataset } from './shared-data.js';
 import { nextBoundary, type ResumeState, type TrainConfig, type TrainingSession } from './train-config.js';
@@ -61,19 +61,7 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
     epochs: config.epochs,
     steps: config.steps,
   });
-  const barrierSpinMs =
-    config.barrierSpinMs === undefined
-      ? undefined
-      : checkNumber('train', 'barrierSpinMs', config.barrierSpinMs, { min: 0, max: 1000 });
-  const snapshotEvery = checkNumber(
-    'train',
-    'snapshotEvery',
-    config.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
-    {
-      min: 1,
-      integer: true,
-    },
-  );
+  const timing = runnerTiming('train', config);
   const datasets: Record<string, Dataset> = { train: config.train };
   if (config.validation) datasets.validation = config.validation;
   if (config.test) datasets.test = config.test;
@@ -88,12 +76,12 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
       memory,
       train: shareDataset(train),
       evalSets: Object.fromEntries(Object.entries(evalSets).map(([k, ds]) => [k, shareDataset(ds)])),
-      snapshotEvery,
+      snapshotEvery: timing.snapshotEvery,
       faults: config.faults,
       updates: config.resume?.updates,
       startStep: config.resume?.step,
       wasm: kernels.wasm?.handle,
-      barrierSpinMs,
+      barrierSpinMs: timing.barrierSpinMs,
       schedule,
       lastStepFrom: (first) => nextBoundary(config, schedule, first),
     });
