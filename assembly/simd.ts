@@ -14,8 +14,8 @@ export const FLT_MIN: f32 = 1.17549435e-38;
  * x with its subnormal lanes set to +0 (normal values, ±∞ and NaN pass unchanged); `tiny` and
  * `negTiny` are ±FLT_MIN splatted by the caller, outside its loop. WebAssembly has no flush-to-zero
  * mode, and x86 computes on subnormals in microcode: an optimizer's decaying moments (m ← 0.9·m for a
- * weight whose gradient went quiet) pass through the subnormal range for ~150 steps each time, and after
- * a few thousand steps of the book's MNIST net its Adam update took about twice as long
+ * weight whose gradient went quiet) pass through the subnormal range for ~150 steps each time, and a
+ * few thousand steps into training the book's MNIST net its Adam update took 1.2–2.7× as long
  * (bench/step-parts, BENCHMARKS.md). The values dropped are below 2⁻¹²⁶; the update they would make is
  * smaller still.
  */

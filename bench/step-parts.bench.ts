@@ -11,30 +11,22 @@
 // an upper bound for bench/pipeline's "× loop" column.
 // Model and data as bench/pipeline: MNIST 784-100-100-100-100-10, ReLU, He init, batch 128, Adam,
 // wasm kernels, the first layer skipping the input's zeros. The loop runs on memory built by trainLoop's
-// own setup (createLoopState), the worker variants on the memory train() lays out for 2 workers (lane 0's
-// network and shard), so the update streams the same regions at the same offsets as in a real run.
+// own setup (createLoopState); the worker variants run lane 0's handlers (workers/handlers.ts) on the
+// memory train() lays out for 1 and for 2 workers, as a pool thread would, minus the barriers.
 // Usage: npx tsx bench/step-parts.bench.ts [steps=300] [rounds=7]
 
 import { cpus } from 'node:os';
 import { epochOrder } from '../src/data/batch.js';
 import { loadMnist } from '../src/data/mnist.js';
-import { mlp, mlpLayouts } from '../src/nn/mlp.js';
-import { Network } from '../src/nn/network.js';
+import { mlp } from '../src/nn/mlp.js';
 import { adam } from '../src/optim/alias.js';
-import { compile } from '../src/optim/compile.js';
-import { stepInPlace } from '../src/optim/optimizer.js';
-import type { Slots } from '../src/optim/transform.js';
+import { batchSchedule, stepRows } from '../src/pipeline/batch-source.js';
 import { createPipelineMemory } from '../src/pipeline/memory.js';
-import {
-  createPlan,
-  gradRegion,
-  laneScope,
-  NORM_BLOCKS,
-  slotRegion,
-  statsRegion,
-} from '../src/pipeline/plan.js';
-import { shardRanges } from '../src/tensor/layout.js';
+import { createPlan } from '../src/pipeline/plan.js';
+import { shareDataset } from '../src/pipeline/shared-data.js';
 import { createLoopState } from '../src/train/loop-state.js';
+import { computeGradients, reduceShard, updateShard } from '../workers/handlers.js';
+import { WorkerState } from '../workers/worker-state.js';
 
 const steps = Number(process.argv[2] ?? 300);
 const rounds = Number(process.argv[3] ?? 7);
@@ -42,78 +34,50 @@ const BATCH = 128;
 const model = mlp({ sizes: [784, 100, 100, 100, 100, 10], activation: 'relu', init: 'he' });
 const spec = adam({ lr: 1e-3 });
 const train = loadMnist().train;
-const size = mlpLayouts(model).params.size;
 const order = epochOrder(train.n, 1, 0);
-const ctx = { step: 0, lrOverride: undefined as number | undefined, gradNorm: 0 };
-const norms = new Float64Array(NORM_BLOCKS);
 
 // The loop's memory, built by trainLoop's own setup (a private wasm memory).
 const loop = createLoopState({ model, optimizer: spec, train, batchSize: BATCH, seed: 1, kernels: 'wasm' });
 
-// The pipeline's memory for 2 workers, as train() lays it out (a shared wasm memory), and lane 0's views.
-const plan = createPlan({ model, optimizer: spec, batchSize: BATCH, workers: 2, seed: 1 });
-const memory = createPipelineMemory(plan, 'wasm', { train });
-const arena = memory.arena;
-const kernels = memory.kernels.kernels;
-const transform = compile(spec, { kernels: memory.kernels.wasm?.optimizer });
-const MICRO = plan.microBatchSize;
-const micro = [0, 1].map(
-  (k) =>
-    new Network(model, arena, {
-      capacity: MICRO,
-      kernels,
-      seed: 1,
-      grads: gradRegion(0, k),
-      batchStats: statsRegion(0, k),
-      scope: laneScope(0, 0),
-    }),
-);
-const data = memory.data.train;
-const g = [arena.f32(gradRegion(0, 0)), arena.f32(gradRegion(0, 1))];
-const blocks = shardRanges(size, NORM_BLOCKS);
-
-/** The views of the parameter range [0, end), made once (as a worker's shard is): no allocation per step. */
-function shardViews(end: number) {
-  const slots: Record<string, Float32Array> = {};
-  for (const name of transform.slots) slots[name] = arena.f32(slotRegion(name)).subarray(0, end);
-  return {
-    end,
-    g0: g[0].subarray(0, end),
-    g1: g[1].subarray(0, end),
-    blocks: blocks.filter(([, hi]) => hi <= end).map(([lo, hi]) => g[0].subarray(lo, hi)),
-    slots: slots as Slots,
-    params: arena.f32('params').subarray(0, end),
-  };
+/**
+ * A worker's view of the memory train() lays out for `workers` workers: the same WorkerState a pool
+ * thread builds from its init, here on the main thread, so the bench runs the lanes' own handlers.
+ */
+function workerState(workers: number): WorkerState {
+  const plan = createPlan({ model, optimizer: spec, batchSize: BATCH, workers, seed: 1 });
+  const memory = createPipelineMemory(plan, 'wasm', { train });
+  return new WorkerState({
+    plan,
+    memory: { buffer: memory.arena.buffer as SharedArrayBuffer, descriptor: memory.arena.descriptor },
+    wasm: memory.kernels.wasm?.handle,
+    train: shareDataset(memory.data.train),
+    evalSets: {},
+    barrier: { timeoutMs: 30_000, spinMs: 0 },
+    schedule: batchSchedule({ n: train.n, batchSize: BATCH, steps: 1_000_000 }),
+  });
 }
-type Shard = ReturnType<typeof shardViews>;
-const whole = shardViews(size);
-const laneZero = shardViews(blocks[NORM_BLOCKS / 2][0]); // lane 0's shard of two: the first 32 norm blocks
-
-/** The pipeline's reduce over a shard: g₀ ← ½·g₁ + ½·g₀, then each norm block's Σg². */
-function reduce(s: Shard): void {
-  kernels.axpby(0.5, s.g1, 0.5, s.g0, s.end);
-  for (let b = 0; b < s.blocks.length; b++) norms[b] = kernels.sumSquares(s.blocks[b], s.blocks[b].length);
-}
-
-function update(s: Shard): void {
-  ctx.step++;
-  stepInPlace(transform, s.g0, s.slots, s.params, ctx);
-}
+const oneWorker = workerState(1);
+const twoWorkers = workerState(2);
 
 /** Per-step durations (ms) of each part, appended to `parts[name]`. */
 type Parts = Record<string, number[]>;
 
-/** A worker's share of step `s`: gradients of its first `microBatches` micro-batches, reduce, update. */
-function workerStep(s: number, parts: Parts, microBatches: number, shard: Shard): void {
+/** Lane 0's share of step `s` (its micro-batches' gradients, reduce, update), by the workers' handlers. */
+function laneStep(state: WorkerState, s: number, parts: Parts): void {
+  const rows = stepRows(state.init.schedule, s + 1, {
+    step: 0,
+    epoch: 0,
+    start: 0,
+    count: 0,
+    ring: 0,
+    lane: 0,
+  });
   const t0 = performance.now();
-  for (let k = 0; k < microBatches; k++) {
-    micro[k].loadBatch(data, order, ((s * BATCH) % (train.n - BATCH)) + k * MICRO, MICRO);
-    micro[k].lossAndGradient(MICRO, s);
-  }
+  computeGradients(state, rows);
   const t1 = performance.now();
-  reduce(shard);
+  reduceShard(state, 0, 0, rows.count);
   const t2 = performance.now();
-  update(shard);
+  updateShard(state, { t: s + 1, count: rows.count, ring: 0, lane: 0 });
   const t3 = performance.now();
   parts.gradients.push(t1 - t0);
   parts.reduce.push(t2 - t1);
@@ -133,8 +97,8 @@ const VARIANTS: Record<string, (step: number, parts: Parts) => void> = {
     parts.update.push(t2 - t1);
     parts.step.push(t2 - t0);
   },
-  'one worker': (s, parts) => workerStep(s, parts, 2, whole),
-  'a lane of two': (s, parts) => workerStep(s, parts, 1, laneZero),
+  'one worker': (s, parts) => laneStep(oneWorker, s, parts),
+  'a lane of two': (s, parts) => laneStep(twoWorkers, s, parts),
 };
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
