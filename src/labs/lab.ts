@@ -5,7 +5,7 @@ import type { Observable } from 'rxjs';
 import type { Dataset } from '../data/dataset.js';
 import type { RunController } from '../pipeline/controller.js';
 import type { PathSurface } from '../protocol/run-data.js';
-import type { PathPoint } from '../server/run-record.js';
+import type { PathPoint } from '../server/live-run.js';
 import type { TrainEvent } from '../train/events.js';
 
 /** The part of the dashboard server a lab uses (a `DashboardServer` fits). */

@@ -6,7 +6,7 @@ import type { RunController } from '../pipeline/controller.js';
 import type { ClientMessage, ControlMessage } from '../protocol/client-messages.js';
 import { decodeClientMessage } from '../protocol/parse.js';
 import type { NoticeMessage } from '../protocol/server-messages.js';
-import type { RunRecord } from './run-record.js';
+import type { LiveRun } from './live-run.js';
 import { tokensMatch } from './security.js';
 
 /** RFC 6455's "policy violation" close code. */
@@ -16,7 +16,7 @@ export const POLICY_VIOLATION = 1008;
 export interface ClientContext {
   readonly control: boolean;
   readonly token: string | undefined;
-  readonly runs: ReadonlyMap<string, RunRecord>;
+  readonly runs: ReadonlyMap<string, LiveRun>;
   readonly requestSnapshot: (ws: WebSocket) => void;
 }
 

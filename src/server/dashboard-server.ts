@@ -11,8 +11,8 @@ import type { PathSurface } from '../protocol/run-data.js';
 import type { TrainEvent } from '../train/events.js';
 import { Broadcaster, type ClientStats } from './broadcaster.js';
 import { startHeartbeat } from './heartbeat.js';
+import { LiveRun, type PathPoint } from './live-run.js';
 import { requestHandler, upgradeHandler } from './routes.js';
-import { type PathPoint, RunRecord } from './run-record.js';
 import {
   type DashboardServerOptions,
   type ResolvedServerOptions,
@@ -26,7 +26,7 @@ const WS_MAX_PAYLOAD = 64 * 1024;
 export class DashboardServer {
   readonly token: string | undefined;
   readonly #o: ResolvedServerOptions;
-  readonly #runs = new Map<string, RunRecord>();
+  readonly #runs = new Map<string, LiveRun>();
   /** Runs whose events are attached (a run may also exist for its path alone). */
   readonly #withEvents = new Set<string>();
   readonly #subscriptions = new Subscription();
@@ -84,20 +84,20 @@ export class DashboardServer {
   attachRun(runId: string, events$: Observable<TrainEvent>, controller?: RunController): void {
     if (this.#withEvents.has(runId)) invalidOption('attachRun', 'runId', 'an id not attached yet', runId);
     this.#withEvents.add(runId);
-    const record = this.#runs.get(runId) ?? new RunRecord(runId, controller, this.#o.control);
-    record.setController(controller, this.#o.control);
-    this.#runs.set(runId, record);
+    const live = this.#runs.get(runId) ?? new LiveRun(runId, controller, this.#o.control);
+    live.setController(controller, this.#o.control);
+    this.#runs.set(runId, live);
     const log = this.#o.log;
     const next = (e: TrainEvent) => {
       // A dashboard bug must never throw into the training stream.
       try {
-        record.ingest(e);
+        live.ingest(e);
       } catch (error) {
         log(`dashboard: run ${runId}: dropped an event: ${String(error)}`);
       }
     };
     const error = (e: unknown) => {
-      record.fail();
+      live.fail();
       log(`dashboard: run ${runId} failed: ${String(e)}`);
     };
     this.#subscriptions.add(events$.subscribe({ next, error }));
@@ -105,11 +105,11 @@ export class DashboardServer {
 
   /** Draws an optimizer's path over `surface` for `runId` (before or after its `attachRun`). */
   attachPath(runId: string, surface: PathSurface, points$: Observable<PathPoint>): void {
-    const record = this.#runs.get(runId) ?? new RunRecord(runId, undefined, false);
-    this.#runs.set(runId, record);
-    record.setSurface(surface);
+    const live = this.#runs.get(runId) ?? new LiveRun(runId, undefined, false);
+    this.#runs.set(runId, live);
+    live.setSurface(surface);
     this.#subscriptions.add(
-      points$.subscribe({ next: (p) => record.addPathPoint(p), error: () => record.fail() }),
+      points$.subscribe({ next: (p) => live.addPathPoint(p), error: () => live.fail() }),
     );
   }
 

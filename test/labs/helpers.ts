@@ -9,7 +9,7 @@ import { afterAll } from 'vitest';
 import { loadMnist } from '../../src/data/mnist.js';
 import type { LabDashboard, MnistSets } from '../../src/labs/lab.js';
 import type { PathSurface } from '../../src/protocol/run-data.js';
-import type { PathPoint } from '../../src/server/run-record.js';
+import type { PathPoint } from '../../src/server/live-run.js';
 import type { TrainEvent } from '../../src/train/events.js';
 
 const created: string[] = [];

@@ -20,7 +20,7 @@ export interface PathPoint {
  * A run's dashboard state. Append-only data (steps, evals, path) is split by a cursor at what the last
  * frame carried, so a snapshot plus the frames after it hold every point exactly once.
  */
-export class RunRecord {
+export class LiveRun {
   readonly runId: string;
   #controller: RunController | undefined;
   #info: RunInfo;
@@ -48,13 +48,13 @@ export class RunRecord {
     return this.#controller;
   }
 
-  /** Gives a path-only record (made by `attachPath` first) the run's controller. */
+  /** Gives a path-only run (made by `attachPath` first) the run's controller. */
   setController(controller: RunController | undefined, controllable: boolean): void {
     this.#controller = controller;
     this.#setInfo({ controllable: controllable && controller !== undefined });
   }
 
-  /** Folds one training event into the record. */
+  /** Folds one training event into the run's state. */
   ingest(e: TrainEvent): void {
     switch (e.type) {
       case 'start':

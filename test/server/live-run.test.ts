@@ -1,8 +1,8 @@
-// A run's server-side record: deltas for frames, snapshots, downsampling, state from events.
+// A live run on the dashboard server: deltas for frames, snapshots, downsampling, state from events.
 
 import { describe, expect, it } from 'vitest';
 import { createController } from '../../src/pipeline/controller.js';
-import { RunRecord } from '../../src/server/run-record.js';
+import { LiveRun } from '../../src/server/live-run.js';
 import type { TrainEvent } from '../../src/train/events.js';
 
 const step = (n: number, loss = 1 / n): TrainEvent => ({
@@ -26,10 +26,10 @@ const histogram = (step: number, layer: string): TrainEvent => ({
   counts: [step],
 });
 
-describe('RunRecord', () => {
+describe('LiveRun', () => {
   describe('#takeUpdate', () => {
     it('returns what arrived since the previous call, then nothing', () => {
-      const r = new RunRecord('r', undefined, false);
+      const r = new LiveRun('r', undefined, false);
       r.ingest(step(1));
       r.ingest(step(2));
       expect(r.takeUpdate()).toMatchObject({
@@ -45,7 +45,7 @@ describe('RunRecord', () => {
     });
 
     it('downsamples a burst of more than maxPoints new steps (a stored run attached at once)', () => {
-      const r = new RunRecord('r', undefined, false);
+      const r = new LiveRun('r', undefined, false);
       for (let i = 1; i <= 100; i++) r.ingest(step(i));
       expect(r.takeUpdate(1000)?.steps?.step).toHaveLength(100);
       for (let i = 101; i <= 5000; i++) r.ingest(step(i, i === 4321 ? 99 : 1));
@@ -56,7 +56,7 @@ describe('RunRecord', () => {
     });
 
     it('carries only the latest histogram per layer and kind', () => {
-      const r = new RunRecord('r', undefined, false);
+      const r = new LiveRun('r', undefined, false);
       r.takeUpdate();
       for (const e of [histogram(1, 'a'), histogram(2, 'a'), histogram(2, 'b')]) r.ingest(e);
       expect(r.takeUpdate()?.histograms?.map((h) => [h.layer, h.step])).toEqual([
@@ -66,7 +66,7 @@ describe('RunRecord', () => {
     });
 
     it('follows the run state through pause, resume, lr and end', () => {
-      const r = new RunRecord('r', createController(), true);
+      const r = new LiveRun('r', createController(), true);
       expect(r.takeUpdate()?.info?.controllable).toBe(true);
       r.ingest({ type: 'paused', step: 3 });
       expect(r.takeUpdate()?.state).toEqual({ status: 'paused', lrOverride: null, endReason: null });
@@ -80,7 +80,7 @@ describe('RunRecord', () => {
 
   describe('#snapshot', () => {
     it('holds only what frames already carried, so a snapshot plus later frames has each step once', () => {
-      const r = new RunRecord('r', undefined, false);
+      const r = new LiveRun('r', undefined, false);
       r.ingest(step(1));
       r.takeUpdate();
       r.ingest(step(2));
@@ -90,7 +90,7 @@ describe('RunRecord', () => {
     });
 
     it('downsamples long histories with min/max buckets, keeping a spike', () => {
-      const r = new RunRecord('r', undefined, false);
+      const r = new LiveRun('r', undefined, false);
       for (let i = 1; i <= 10_000; i++) r.ingest(step(i, i === 7777 ? 99 : 1 / i));
       r.takeUpdate();
       const steps = r.snapshot(500).steps!;
@@ -100,15 +100,15 @@ describe('RunRecord', () => {
       expect(steps.step.at(-1)).toBe(10_000);
     });
 
-    it('becomes controllable when a controller arrives after the record (a path attached first)', () => {
-      const r = new RunRecord('p', undefined, true);
+    it('becomes controllable when a controller arrives after the run (a path attached first)', () => {
+      const r = new LiveRun('p', undefined, true);
       r.setController(createController(), true);
       expect(r.snapshot(10).info?.controllable).toBe(true);
     });
 
     it('makes controllable false without a controller or without server control', () => {
-      expect(new RunRecord('a', undefined, true).snapshot(10).info?.controllable).toBe(false);
-      expect(new RunRecord('b', createController(), false).snapshot(10).info?.controllable).toBe(false);
+      expect(new LiveRun('a', undefined, true).snapshot(10).info?.controllable).toBe(false);
+      expect(new LiveRun('b', createController(), false).snapshot(10).info?.controllable).toBe(false);
     });
   });
 });
