@@ -28,6 +28,7 @@ export * from './labs/index.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
 export * from './pipeline/index.js';
+export { type PathPoint, type SampleSurfaceOptions, sampleSurface } from './protocol/index.js';
 export { hash32, mix32, Rng, type RngState, uniformAt } from './random/rng.js';
 export * from './server/index.js';
 export { checkCompatible } from './store/check-compatible.js';

@@ -4,8 +4,7 @@
 import type { Observable } from 'rxjs';
 import type { Dataset } from '../data/dataset.js';
 import type { RunController } from '../pipeline/controller.js';
-import type { PathSurface } from '../protocol/run-data.js';
-import type { PathPoint } from '../server/live-run.js';
+import type { PathPoint, PathSurface } from '../protocol/run-data.js';
 import type { TrainEvent } from '../train/events.js';
 
 /** The part of the dashboard server a lab uses (a `DashboardServer` fits). */

@@ -6,7 +6,7 @@ import { finalize } from 'rxjs';
 import { checkNumber, invalidOption, unknownKind } from '../errors.js';
 import { type OptimizerConfig, optimizerFromConfig } from '../optim/from-config.js';
 import { createOptimizer } from '../optim/optimizer.js';
-import { sampleSurface } from '../server/sample-surface.js';
+import { sampleSurface } from '../protocol/sample-surface.js';
 import { FUNCTION_NAMES, FUNCTIONS_2D, type FunctionName } from './functions-2d.js';
 import type { LabDashboard, LabDefinition } from './lab.js';
 import { fixed, markdownTable, optimizerLabel, sci } from './markdown.js';

@@ -2,7 +2,7 @@
 // event per update with loss = f(x, y), end) and as the path's points over the function's contours.
 
 import { map, Observable, share, take, timer } from 'rxjs';
-import type { PathPoint } from '../server/live-run.js';
+import type { PathPoint } from '../protocol/run-data.js';
 import type { TrainEvent } from '../train/events.js';
 import type { Function2d } from './functions-2d.js';
 

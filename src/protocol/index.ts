@@ -19,6 +19,7 @@ export {
   histogramSchema,
   nameSchema,
   type PathColumns,
+  type PathPoint,
   type PathSurface,
   pathColumnsSchema,
   pathSurfaceSchema,
@@ -26,6 +27,7 @@ export {
   type StepColumns,
   stepColumnsSchema,
 } from './run-data.js';
+export { type SampleSurfaceOptions, sampleSurface } from './sample-surface.js';
 export {
   type FrameMessage,
   type HelloMessage,

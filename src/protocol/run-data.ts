@@ -115,6 +115,13 @@ export const pathSurfaceSchema: z.ZodType<PathSurface> = z
   })
   .refine((s) => s.values.length === s.nx * s.ny, 'surface values must be nx × ny');
 
+/** A point of an optimizer's path over a 2D surface, as a run emits it (frames carry {@link PathColumns}). */
+export interface PathPoint {
+  readonly step: number;
+  readonly x: number;
+  readonly y: number;
+}
+
 /** Points of an optimizer's path, as columns. */
 export interface PathColumns {
   readonly step: readonly number[];

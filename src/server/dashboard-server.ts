@@ -7,11 +7,11 @@ import { type Observable, Subscription } from 'rxjs';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { invalidOption } from '../errors.js';
 import type { RunController } from '../pipeline/controller.js';
-import type { PathSurface } from '../protocol/run-data.js';
+import type { PathPoint, PathSurface } from '../protocol/run-data.js';
 import type { TrainEvent } from '../train/events.js';
 import { Broadcaster, type ClientStats } from './broadcaster.js';
 import { startHeartbeat } from './heartbeat.js';
-import { LiveRun, type PathPoint } from './live-run.js';
+import { LiveRun } from './live-run.js';
 import { requestHandler, upgradeHandler } from './routes.js';
 import {
   type DashboardServerOptions,

@@ -3,6 +3,4 @@
 export type { ClientStats } from './broadcaster.js';
 export { DashboardServer, startDashboardServer } from './dashboard-server.js';
 export { minMaxIndices } from './downsample.js';
-export type { PathPoint } from './live-run.js';
-export { type SampleSurfaceOptions, sampleSurface } from './sample-surface.js';
 export type { DashboardServerOptions } from './server-options.js';

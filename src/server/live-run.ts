@@ -2,19 +2,19 @@
 // what has been broadcast (what a snapshot may contain) and what the next frame will carry.
 
 import type { RunController } from '../pipeline/controller.js';
-import type { EvalRow, HistogramData, PathColumns, PathSurface, StepColumns } from '../protocol/run-data.js';
+import type {
+  EvalRow,
+  HistogramData,
+  PathColumns,
+  PathPoint,
+  PathSurface,
+  StepColumns,
+} from '../protocol/run-data.js';
 import { STEP_COLUMNS } from '../protocol/run-data.js';
 import type { RunInfo, RunState, RunUpdate } from '../protocol/server-messages.js';
 import type { TrainEvent } from '../train/events.js';
 import { ColumnTable } from './column-table.js';
 import { minMaxIndices } from './downsample.js';
-
-/** A point of an optimizer's path over a 2D surface. */
-export interface PathPoint {
-  readonly step: number;
-  readonly x: number;
-  readonly y: number;
-}
 
 /**
  * A run's dashboard state. Append-only data (steps, evals, path) is split by a cursor at what the last

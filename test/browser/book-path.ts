@@ -4,7 +4,7 @@
 import { endWith, filter, map, type Observable, startWith, take, timer } from 'rxjs';
 import { createOptimizer, learningRateAt } from '../../src/optim/optimizer.js';
 import type { TransformSpec } from '../../src/optim/transform.js';
-import type { PathPoint } from '../../src/server/live-run.js';
+import type { PathPoint } from '../../src/protocol/run-data.js';
 import type { TrainEvent } from '../../src/train/events.js';
 
 /** The book's chapter 6 function f(x, y) = x²/20 + y², whose valley makes SGD zigzag. */

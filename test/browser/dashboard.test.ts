@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../../dashboard/build.js';
 import { adam, momentum, sgd } from '../../src/optim/alias.js';
 import { createController } from '../../src/pipeline/controller.js';
+import { sampleSurface } from '../../src/protocol/sample-surface.js';
 import { type DashboardServer, startDashboardServer } from '../../src/server/dashboard-server.js';
-import { sampleSurface } from '../../src/server/sample-surface.js';
 import { mnistData, trainingEvents } from '../helpers/training-events.js';
 import { bookFunction, bookPathRun } from './book-path.js';
 

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { bandOf, quantileLevels, sampleAt } from '../../dashboard/src/contour-levels.js';
-import { sampleSurface } from '../../src/server/sample-surface.js';
+import { sampleSurface } from '../../src/protocol/sample-surface.js';
 
 describe('quantileLevels', () => {
   it('picks increasing levels at evenly spaced quantiles, without repeats', () => {

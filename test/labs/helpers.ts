@@ -8,8 +8,7 @@ import type { Observable } from 'rxjs';
 import { afterAll } from 'vitest';
 import { loadMnist } from '../../src/data/mnist.js';
 import type { LabDashboard, MnistSets } from '../../src/labs/lab.js';
-import type { PathSurface } from '../../src/protocol/run-data.js';
-import type { PathPoint } from '../../src/server/live-run.js';
+import type { PathPoint, PathSurface } from '../../src/protocol/run-data.js';
 import type { TrainEvent } from '../../src/train/events.js';
 
 const created: string[] = [];

@@ -4,7 +4,7 @@ import { fixed, markdownTable, percent, sci } from '../../src/labs/markdown.js';
 import { figure, linePanel } from '../../src/labs/svg/charts.js';
 import { contourPanels, quantileLevels } from '../../src/labs/svg/contour.js';
 import { niceTicks, scale, tickLabel } from '../../src/labs/svg/svg.js';
-import { sampleSurface } from '../../src/server/sample-surface.js';
+import { sampleSurface } from '../../src/protocol/sample-surface.js';
 
 describe('smoothCurve', () => {
   it("equals the book's smooth_curve (numpy: Kaiser window 11, β 2, reflected ends)", () => {

@@ -2,7 +2,7 @@
 // and needs no copy of the function.
 
 import { checkNumber, invalidOption } from '../errors.js';
-import type { PathSurface } from '../protocol/run-data.js';
+import type { PathSurface } from './run-data.js';
 
 /** Options of {@link sampleSurface}. */
 export interface SampleSurfaceOptions {
