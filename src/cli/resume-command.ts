@@ -8,8 +8,8 @@ import type { EpochLoss } from '../pipeline/to-train-events.js';
 import { checkCompatible } from '../store/check-compatible.js';
 import { checkpointDir, latestCheckpoint } from '../store/checkpoint.js';
 import { RunStore } from '../store/run-store.js';
+import { finish } from './finish.js';
 import { runJob } from './run-job.js';
-import { finish } from './train-command.js';
 
 /** Adds `resume` to the program. */
 export function registerResumeCommand(program: Command): void {

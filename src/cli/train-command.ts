@@ -6,8 +6,9 @@ import { type ConfigObject, loadConfigFile, mergeConfig } from '../config/load.j
 import { DEFAULTS } from '../config/schema.js';
 import { validateConfig } from '../config/validate.js';
 import { OPTIMIZER_NAMES } from '../optim/from-config.js';
+import { finish } from './finish.js';
 import { ConfigProblems } from './problems.js';
-import { type JobResult, runJob } from './run-job.js';
+import { runJob } from './run-job.js';
 
 const number = (value: string): number => {
   const n = Number(value);
@@ -153,10 +154,5 @@ export function registerTrainCommand(program: Command): void {
     });
 }
 
-/** Prints the outcome and sets the exit code: 0 when completed, 130 when stopped by a signal. */
-export function finish(result: JobResult): void {
-  const accuracy =
-    result.testAccuracy === undefined ? '' : `; test accuracy ${(100 * result.testAccuracy).toFixed(2)}%`;
-  process.stderr.write(`gradstream: run ${result.runId} ${result.reason}${accuracy}\n`);
-  if (result.reason === 'stopped') process.exitCode = 130;
-}
+/** Re-exported from its own module (`resume` uses it too). */
+export { finish };
