@@ -9,13 +9,14 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, type Observable, share, tap } from 'rxjs';
 import WebSocket from 'ws';
-import { subset } from '../src/data/dataset.js';
+import { type Dataset, subset } from '../src/data/dataset.js';
+import { loadMnist } from '../src/data/mnist.js';
 import { mlp } from '../src/nn/mlp.js';
 import { adam } from '../src/optim/alias.js';
 import { train } from '../src/pipeline/train.js';
 import { startDashboardServer } from '../src/server/dashboard-server.js';
 import type { TrainEvent } from '../src/train/events.js';
-import { mnistData, trainingEvents } from '../test/helpers/training-events.js';
+import { loopEvents } from './helpers/loop-events.js';
 
 const CLIENTS = 10;
 const WARMUP = 10; // steps excluded from timing (thread start, JIT)
@@ -46,21 +47,25 @@ async function runClients(port: number, n: number): Promise<void> {
 
 type Trainer = 'pipeline' | 'loop';
 
+let mnist: { train: Dataset; test: Dataset } | undefined;
+
 /** The run to time: the book's 5-layer MNIST net, Adam, batch 128, `steps` steps. */
 function run(trainer: Trainer, steps: number): Observable<TrainEvent> {
-  const data = subset(mnistData().train, 0, steps * BATCH);
-  if (trainer === 'pipeline') {
-    const model = mlp({ sizes: [784, 100, 100, 100, 100, 10] });
-    return train({ model, optimizer: adam({ lr: 1e-3 }), train: data, steps, batchSize: BATCH, seed: 1 });
-  }
-  // The main-thread loop yields to the event loop every 4 steps: the server runs in those gaps.
-  const hidden = [100, 100, 100, 100];
-  return trainingEvents({
-    hidden,
+  mnist ??= loadMnist();
+  const data = subset(mnist.train, 0, steps * BATCH);
+  const model = mlp({ sizes: [784, 100, 100, 100, 100, 10] });
+  const optimizer = adam({ lr: 1e-3 });
+  if (trainer === 'pipeline')
+    return train({ model, optimizer, train: data, steps, batchSize: BATCH, seed: 1 });
+  // The main-thread loop (JS kernels) yields to the event loop every 4 steps: the server runs in those gaps.
+  const evaluation = subset(mnist.test, 0, 100);
+  return loopEvents({
+    model,
+    optimizer,
+    train: data,
+    evaluation,
     batchSize: BATCH,
-    trainSize: data.n,
-    epochs: 1,
-    evalSize: 100,
+    kernels: 'js',
     stepsPerChunk: 4,
   });
 }
