@@ -42,6 +42,24 @@ export interface Shard {
   readonly slots: Slots;
 }
 
+/** What the cache keys depend on: a plan's lane and micro-batch counts. */
+type KeyShape = Pick<PipelinePlan, 'lanes' | 'microBatches'>;
+
+/**
+ * The cache key of the network lane `w` uses for micro-batch `k` of ring entry `r`: the mixed-radix
+ * number (r, w, k) with digits below (ring, lanes, microBatches), so distinct triples of a plan never
+ * share a key, whatever its micro-batch count. At most ring · lanes · microBatches − 1 (≤ 17 · 64 ·
+ * batchSize): a safe integer for any batch an arena can hold. Evaluation networks use negative keys.
+ */
+export function networkKey(plan: KeyShape, r: number, w: number, k: number): number {
+  return (r * plan.lanes + w) * plan.microBatches + k;
+}
+
+/** The cache key of lane `w`'s shard of ring entry `r`: (r, w) with digits below (ring, lanes). */
+export function shardKey(plan: KeyShape, r: number, w: number): number {
+  return r * plan.lanes + w;
+}
+
 /** Everything a worker's handlers read, built from the `WorkerInit` it was given. */
 export class WorkerState {
   readonly init: WorkerInit;
@@ -69,7 +87,8 @@ export class WorkerState {
   };
   /** Norm blocks as [start, end) ranges of the flat vector, fixed for the run. */
   readonly blockRanges: ReadonlyArray<readonly [number, number]>;
-  // Numeric keys: a string key per lookup would allocate on every step.
+  // Numeric keys (networkKey, shardKey; evaluation networks below 0): a string key per lookup would
+  // allocate on every step.
   readonly #networks = new Map<number, Network>();
   readonly #shards = new Map<number, Shard>();
   #orderEpoch = -1;
@@ -104,7 +123,7 @@ export class WorkerState {
 
   /** The network lane `w` uses to compute micro-batch `k` of ring entry `r`. */
   network(r: number, w: number, k: number): Network {
-    const key = (r * 256 + w) * 4096 + k;
+    const key = networkKey(this.plan, r, w, k);
     let net = this.#networks.get(key);
     if (!net) {
       net = new Network(this.plan.model, this.arena, {
@@ -149,7 +168,7 @@ export class WorkerState {
 
   /** Lane `w`'s contiguous share of the norm blocks and the views over it, for ring entry `r`. */
   shard(r: number, w: number): Shard {
-    const key = r * 256 + w;
+    const key = shardKey(this.plan, r, w);
     let shard = this.#shards.get(key);
     if (!shard) {
       const lanes = this.plan.lanes;
