@@ -2,12 +2,13 @@
 // fused step for the named recipes. Workers receive specs, never functions, and call this once per thread.
 
 import { invalidOption, unknownKind } from '../errors.js';
+import type { OptimizerKernels } from '../kernels/optimizer-kernels.js';
 import { ADD_DECAYED_WEIGHTS_BLOCK } from './add-decayed-weights.js';
 import type { Block, RawSpec } from './block.js';
 import { flattenChain, slotPrefixes } from './chain.js';
 import { CLIP_BY_GLOBAL_NORM_BLOCK } from './clip-by-global-norm.js';
 import { type CompiledTransform, fuseChain } from './fused.js';
-import { jsOptimizerKernels, type OptimizerKernels } from './kernels.js';
+import { jsOptimizerKernels } from './kernels.js';
 import { SCALE_BLOCK } from './scale.js';
 import { SCALE_BY_ADAGRAD_BLOCK } from './scale-by-adagrad.js';
 import { SCALE_BY_ADAM_BLOCK } from './scale-by-adam.js';

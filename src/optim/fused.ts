@@ -1,10 +1,10 @@
 // Fused steps: recognises the named recipes' chains (sgd … adamw, optionally after clipByGlobalNorm)
 // and runs transform + apply as one kernel pass, instead of one pass per block plus applyUpdates.
 
+import type { OptimizerKernels } from '../kernels/optimizer-kernels.js';
 import { type AddDecayedWeightsOptions, addDecayedWeights } from './add-decayed-weights.js';
 import type { RawSpec } from './block.js';
 import { type ClipByGlobalNormOptions, clipByGlobalNorm, clipFactor } from './clip-by-global-norm.js';
-import type { OptimizerKernels } from './kernels.js';
 import { type ScaleByAdagradOptions, scaleByAdagrad } from './scale-by-adagrad.js';
 import { type ScaleByAdamOptions, scaleByAdam } from './scale-by-adam.js';
 import { type LearningRate, learningRateFor, scaleByLearningRate } from './scale-by-learning-rate.js';

@@ -1,5 +1,6 @@
 // Public API of the optimizers: building blocks, named recipes, schedules, compile and the runtime.
 
+export type { OptimizerKernels } from '../kernels/optimizer-kernels.js';
 export {
   type AddDecayedWeightsOptions,
   type AddDecayedWeightsSpec,
@@ -18,7 +19,7 @@ export {
 export { type CompileOptions, compile, TRANSFORM_KINDS } from './compile.js';
 export { OPTIMIZER_NAMES, type OptimizerConfig, optimizerFromConfig } from './from-config.js';
 export { type CompiledTransform, type FusedStep, fuseChain } from './fused.js';
-export { jsOptimizerKernels, type OptimizerKernels } from './kernels.js';
+export { jsOptimizerKernels } from './kernels.js';
 export {
   allocateSlots,
   applyUpdates,

@@ -3,8 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { OptimizerKernels } from '../../src/kernels/optimizer-kernels.js';
 import { createWasmKernels, detectWasmFeatures } from '../../src/kernels/wasm/index.js';
-import type { OptimizerKernels } from '../../src/optim/kernels.js';
 import { createOptimizer, optimizerSlotNames } from '../../src/optim/optimizer.js';
 import {
   checkOptimizerCaseFile,

@@ -4,13 +4,14 @@
 // deliberate difference: wasm flushes a decaying moment that turns subnormal to +0.
 
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { OptimizerKernels } from '../../src/kernels/optimizer-kernels.js';
 import {
   attachWasmOptimizerKernels,
   createWasmKernels,
   detectWasmFeatures,
   type WasmKernelSet,
 } from '../../src/kernels/wasm/index.js';
-import { jsOptimizerKernels, type OptimizerKernels } from '../../src/optim/kernels.js';
+import { jsOptimizerKernels } from '../../src/optim/kernels.js';
 import { Rng } from '../../src/random/rng.js';
 import { type Arena, ArenaBuilder } from '../../src/tensor/arena.js';
 import { worst } from './helpers.js';

@@ -2,13 +2,14 @@
 // the same bits as the composed chain + applyUpdates, and the runtime takes the fused path.
 
 import { describe, expect, it } from 'vitest';
+import type { OptimizerKernels } from '../../src/kernels/optimizer-kernels.js';
 import { createWasmKernels } from '../../src/kernels/wasm/index.js';
 import { addDecayedWeights } from '../../src/optim/add-decayed-weights.js';
 import { adagrad, adam, adamw, momentum, nesterov, rmsprop, sgd } from '../../src/optim/alias.js';
 import { chain } from '../../src/optim/chain.js';
 import { clipByGlobalNorm } from '../../src/optim/clip-by-global-norm.js';
 import { compile } from '../../src/optim/compile.js';
-import { jsOptimizerKernels, type OptimizerKernels } from '../../src/optim/kernels.js';
+import { jsOptimizerKernels } from '../../src/optim/kernels.js';
 import { allocateSlots, applyUpdates, createOptimizer, optimizerStep } from '../../src/optim/optimizer.js';
 import { scale } from '../../src/optim/scale.js';
 import { scaleByAdam } from '../../src/optim/scale-by-adam.js';

@@ -1,7 +1,7 @@
 // Binds the wasm module's fused optimizer steps (assembly/optim.ts) to `OptimizerKernels`: each view
 // becomes its byteOffset in the module's memory, and views outside that memory are refused, never copied.
 
-import type { OptimizerKernels } from '../../optim/kernels.js';
+import type { OptimizerKernels } from '../optimizer-kernels.js';
 import { viewPointer } from './bind.js';
 
 /** The raw optimizer exports of assembly/index.ts: pointers are byte offsets, n counts floats. */

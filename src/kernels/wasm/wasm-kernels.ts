@@ -2,9 +2,9 @@
 // attaches further instances to that memory, one per worker thread, from a plain postable handle.
 
 import { GradstreamError, invalidOption } from '../../errors.js';
-import type { OptimizerKernels } from '../../optim/kernels.js';
 import type { ArenaAllocation } from '../../tensor/arena.js';
 import type { Kernels } from '../kernels.js';
+import type { OptimizerKernels } from '../optimizer-kernels.js';
 import { bindKernels, type KernelExports, stampMemory } from './bind.js';
 import { detectWasmFeatures } from './detect.js';
 import {
