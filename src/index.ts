@@ -35,6 +35,15 @@ export { checkCompatible } from './store/check-compatible.js';
 export { checkpointDir, latestCheckpoint, loadCheckpoint, saveCheckpoint } from './store/checkpoint.js';
 export type { Checkpoint, DataCursor } from './store/checkpoint-format.js';
 export { createRunRecorder, recordRun } from './store/recorder.js';
+export {
+  type CheckpointMeta,
+  checkCheckpoint,
+  cursorAt,
+  type ResumeExpectation,
+  toCheckpoint,
+  toResumeState,
+  validateCheckpoint,
+} from './store/run-state.js';
 export { RunStore } from './store/run-store.js';
 export { storedRunEvents } from './store/stored-events.js';
 export {

@@ -4,8 +4,8 @@
 import type { RunConfig } from '../config/schema.js';
 import type { MlpSpec } from '../nn/mlp.js';
 import { captureResumeState, type SafePoint, type SessionState } from '../pipeline/train.js';
-import { Rng } from '../random/rng.js';
 import { checkpointDir, saveCheckpoint } from '../store/checkpoint.js';
+import { toCheckpoint } from '../store/run-state.js';
 
 /** What a checkpoint policy needs to know about the run. */
 export interface CheckpointTarget {
@@ -31,25 +31,17 @@ export function checkpointPolicy(
       (everySteps > 0 && point.step % everySteps === 0) ||
       (everyMinutes > 0 && Date.now() - lastSaved >= everyMinutes * 60_000);
     if (!due) return;
-    const state = captureResumeState(session, point);
-    const path = saveCheckpoint(
-      dir,
-      {
-        step: point.step,
-        updates: point.updates,
-        scheduleCount: point.updates,
-        params: state.params,
-        buffers: state.buffers,
-        slots: state.slots,
-        // Every draw is a pure function of (seed, epoch, step, sample): the seed's stream is the whole state.
-        rng: new Rng(target.config.seed).state(),
-        cursor: { epoch: point.epoch, position: point.position, seed: target.config.seed },
-        model: target.model,
-        config: target.config as unknown as Record<string, unknown>,
-        extra: { runId: target.runId, epochLoss: { ...point.epochLoss } },
+    const checkpoint = toCheckpoint(captureResumeState(session, point), {
+      runId: target.runId,
+      model: target.model,
+      config: target.config,
+      cursor: {
+        epoch: point.epoch,
+        position: point.position,
+        stepsPerEpoch: session.schedule.stepsPerEpoch,
       },
-      { keep },
-    );
+    });
+    const path = saveCheckpoint(dir, checkpoint, { keep });
     lastSaved = Date.now();
     target.onSaved?.(path, point.step);
   };

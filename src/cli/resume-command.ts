@@ -4,9 +4,9 @@
 import type { Command } from 'commander';
 import { parseConfig } from '../config/validate.js';
 import { GradstreamError } from '../errors.js';
-import type { EpochLoss } from '../pipeline/to-train-events.js';
 import { checkCompatible } from '../store/check-compatible.js';
 import { checkpointDir, latestCheckpoint } from '../store/checkpoint.js';
+import { toResumeState } from '../store/run-state.js';
 import { RunStore } from '../store/run-store.js';
 import { finish } from './finish.js';
 import { runJob } from './run-job.js';
@@ -50,17 +50,8 @@ export function registerResumeCommand(program: Command): void {
         const config = parseConfig({ ...stored, dashboard, store: { dir: options.store } });
         for (const warning of checkCompatible(found.checkpoint, config, found.path))
           process.stderr.write(`gradstream: warning: ${warning}\n`);
-        const c = found.checkpoint;
-        const epochLoss = (c.extra?.epochLoss as EpochLoss | undefined) ?? { sum: 0, steps: 0 };
-        process.stderr.write(`gradstream: resuming run ${run.id} from ${found.path} (step ${c.step})\n`);
-        const state = {
-          step: c.step,
-          updates: c.updates,
-          params: c.params,
-          buffers: c.buffers,
-          slots: c.slots,
-          epochLoss,
-        };
+        const state = toResumeState(found.checkpoint, { runId: run.id, source: found.path });
+        process.stderr.write(`gradstream: resuming run ${run.id} from ${found.path} (step ${state.step})\n`);
         finish(
           await runJob({ config, output: { json: Boolean(options.json) }, resume: { runId: run.id, state } }),
         );

@@ -3,9 +3,10 @@
 
 import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
-import { GradstreamError } from '../errors.js';
-import type { MlpSpec } from '../nn/mlp.js';
-import type { RngState } from '../random/rng.js';
+import { type Checkpoint, checkCheckpoint, checkpointError } from './run-state.js';
+
+export type { Checkpoint, DataCursor } from './run-state.js';
+export { checkpointError };
 
 /** 8 bytes; the CR LF (as in PNG) also catches a file mangled by newline conversion. */
 export const CHECKPOINT_MAGIC = Buffer.from('GSCKPT\r\n', 'latin1');
@@ -14,58 +15,22 @@ export const CHECKPOINT_VERSION = 1;
 const PREFIX_BYTES = 16; // magic, u32 version, u32 header length
 const HASH_BYTES = 32;
 
-/** Where the data loader stands: the shuffle of an epoch is recomputed from `seed` and `epoch`. */
-export interface DataCursor {
-  readonly epoch: number;
-  /** Samples of this epoch already consumed. */
-  readonly position: number;
-  readonly seed: number;
-}
-
-/** Everything needed to continue a run exactly where it stopped. */
-export interface Checkpoint {
-  /** Training steps taken. */
-  readonly step: number;
-  /** Optimizer updates applied (skipped steps excluded): Adam's bias-correction t. */
-  readonly updates: number;
-  /** The learning-rate schedule's position (the count it is evaluated at; usually `updates`). */
-  readonly scheduleCount: number;
-  readonly params: Float32Array;
-  /** Non-trained buffers: batch-norm running means and variances. */
-  readonly buffers: Float32Array;
-  /** Every optimizer slot by name (e.g. `scaleByAdam.mu`), each as long as `params`. */
-  readonly slots: Readonly<Record<string, Float32Array>>;
-  readonly rng: RngState;
-  readonly cursor: DataCursor;
-  readonly model: MlpSpec;
-  /** The run's resolved config (plain JSON). */
-  readonly config: Readonly<Record<string, unknown>>;
-  /** Anything else the runner wants back (plain JSON), e.g. `{ runId, elapsedMs }`. */
-  readonly extra?: Readonly<Record<string, unknown>>;
-}
-
 interface ArrayEntry {
   readonly name: string;
   readonly offset: number;
   readonly length: number;
 }
 
-type Header = Omit<Checkpoint, 'params' | 'buffers' | 'slots'> & {
+/** The framing fields of the JSON header; the checkpoint's own fields sit beside them. */
+interface Framing {
   readonly format: 'gradstream-checkpoint';
   readonly endian: 'LE';
   readonly arrays: readonly ArrayEntry[];
   readonly payloadBytes: number;
-};
+}
 
 const SLOT_PREFIX = 'slot/';
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
-
-/** A checkpoint-format error naming the file and the problem. */
-export function checkpointError(source: string, problem: string): GradstreamError {
-  return new GradstreamError('ERR_CHECKPOINT', `checkpoint ${source}: ${problem}`, {
-    cause: { source, problem },
-  });
-}
 
 /**
  * The bytes of a checkpoint, as chunks to write in order. Arrays are copied first, so a writer
@@ -89,7 +54,7 @@ export function encodeCheckpoint(c: Checkpoint): Buffer[] {
     offset += padded;
   }
   const { params: _p, buffers: _b, slots: _s, ...meta } = c;
-  const header: Header = {
+  const header: Framing & Omit<Checkpoint, 'params' | 'buffers' | 'slots'> = {
     format: 'gradstream-checkpoint',
     endian: 'LE',
     ...meta,
@@ -109,7 +74,9 @@ export function encodeCheckpoint(c: Checkpoint): Buffer[] {
   return chunks;
 }
 
-function parseHeader(bytes: Buffer, source: string): { header: Header | undefined; length: number } {
+type RawHeader = Readonly<Record<string, unknown>>;
+
+function parseHeader(bytes: Buffer, source: string): { header: RawHeader | undefined; length: number } {
   const length = bytes.readUInt32LE(12);
   if (PREFIX_BYTES + length + HASH_BYTES > bytes.length) {
     throw checkpointError(
@@ -118,14 +85,43 @@ function parseHeader(bytes: Buffer, source: string): { header: Header | undefine
     );
   }
   try {
-    return { header: JSON.parse(bytes.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + length)), length };
+    const header: unknown = JSON.parse(bytes.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + length));
+    const isObject = typeof header === 'object' && header !== null && !Array.isArray(header);
+    return { header: isObject ? (header as RawHeader) : undefined, length };
   } catch {
     return { header: undefined, length };
   }
 }
 
+/** The array table's entries, checked: named once each, 8-byte aligned, inside the payload. */
+function arrayEntries(header: RawHeader, payloadBytes: number, source: string): ArrayEntry[] {
+  if (!Array.isArray(header.arrays)) throw checkpointError(source, 'header field "arrays" must be an array');
+  const seen = new Set<string>();
+  return header.arrays.map((e: Partial<ArrayEntry> | null, i): ArrayEntry => {
+    const name = typeof e?.name === 'string' ? e.name : `#${i}`;
+    const { offset, length } = e ?? {};
+    if (
+      typeof e?.name !== 'string' ||
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(length) ||
+      (offset as number) < 0 ||
+      (length as number) < 0 ||
+      (offset as number) % 8 !== 0 ||
+      (offset as number) + (length as number) * 4 > payloadBytes
+    ) {
+      throw checkpointError(source, `array "${name}" lies outside the payload`);
+    }
+    if (name !== 'params' && name !== 'buffers' && !name.startsWith(SLOT_PREFIX))
+      throw checkpointError(source, `array "${name}" is not one this gradstream reads`);
+    if (seen.has(name)) throw checkpointError(source, `array "${name}" appears twice`);
+    seen.add(name);
+    return { name, offset: offset as number, length: length as number };
+  });
+}
+
 /**
- * Decodes and verifies a checkpoint: magic, version, size, checksum, then the array table.
+ * Decodes and verifies a checkpoint: magic, version, size, checksum, the framing (format, byte
+ * order, array table), then every field of the header and the arrays' lengths (`checkCheckpoint`).
  *
  * @throws GradstreamError `ERR_CHECKPOINT` naming `source` and what is wrong.
  */
@@ -143,8 +139,9 @@ export function decodeCheckpoint(bytes: Buffer, source: string): Checkpoint {
   }
   const { header, length } = parseHeader(bytes, source);
   const payloadStart = align8(PREFIX_BYTES + length);
-  if (header && Number.isInteger(header.payloadBytes)) {
-    const expected = payloadStart + header.payloadBytes + HASH_BYTES;
+  const payloadBytes = header?.payloadBytes;
+  if (typeof payloadBytes === 'number' && Number.isSafeInteger(payloadBytes) && payloadBytes >= 0) {
+    const expected = payloadStart + payloadBytes + HASH_BYTES;
     if (expected !== bytes.length) {
       throw checkpointError(
         source,
@@ -163,17 +160,17 @@ export function decodeCheckpoint(bytes: Buffer, source: string): Checkpoint {
   }
   if (header?.format !== 'gradstream-checkpoint')
     throw checkpointError(source, 'the header is not a checkpoint header');
+  if (header.endian !== 'LE')
+    throw checkpointError(source, `header field "endian" must be "LE", got ${JSON.stringify(header.endian)}`);
+  if (typeof payloadBytes !== 'number' || body.length - payloadStart !== payloadBytes)
+    throw checkpointError(source, `header field "payloadBytes" must be ${body.length - payloadStart}`);
   const arrays = new Map<string, Float32Array>();
-  for (const e of header.arrays) {
+  for (const e of arrayEntries(header, payloadBytes, source)) {
     const start = payloadStart + e.offset;
-    const end = start + e.length * 4;
-    if (!Number.isInteger(e.length) || e.offset % 8 !== 0 || end > body.length) {
-      throw checkpointError(source, `array "${e.name}" lies outside the payload`);
-    }
     // Copy into a fresh, aligned buffer: the file buffer's offset need not be a multiple of 4.
     arrays.set(
       e.name,
-      new Float32Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + end)),
+      new Float32Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + start + e.length * 4)),
     );
   }
   const params = arrays.get('params');
@@ -181,6 +178,6 @@ export function decodeCheckpoint(bytes: Buffer, source: string): Checkpoint {
   if (!params || !buffers) throw checkpointError(source, 'the params or buffers array is missing');
   const slots: Record<string, Float32Array> = {};
   for (const [name, a] of arrays) if (name.startsWith(SLOT_PREFIX)) slots[name.slice(SLOT_PREFIX.length)] = a;
-  const { format: _f, endian: _e, arrays: _a, payloadBytes: _b, ...meta } = header;
-  return { ...meta, params, buffers, slots };
+  const { format: _f, endian: _e, arrays: _a, payloadBytes: _b, ...fields } = header;
+  return checkCheckpoint(fields, { params, buffers, slots }, source);
 }

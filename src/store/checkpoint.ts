@@ -16,6 +16,7 @@ import {
 import { join, resolve } from 'node:path';
 import { checkNumber, GradstreamError } from '../errors.js';
 import { type Checkpoint, checkpointError, decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.js';
+import { validateCheckpoint } from './run-state.js';
 
 /** Checkpoint file names: `ckpt-<step, 10 digits>.gsc`, so names sort by step. */
 const NAME = /^ckpt-(\d{10})\.gsc$/;
@@ -109,16 +110,19 @@ export function pruneCheckpoints(dir: string, keep: number): string[] {
 /**
  * Saves `checkpoint` as `<dir>/ckpt-<step>.gsc` atomically, then keeps the newest `keep` (default 3).
  * Synchronous on purpose: a SIGINT handler can save and exit without racing the event loop.
+ * The checkpoint is validated first, as a load would: a file that could not be loaded is never written.
  *
  * @returns the checkpoint's path.
+ * @throws GradstreamError `ERR_CHECKPOINT` when the checkpoint is invalid (nothing is written).
  */
 export function saveCheckpoint(
   dir: string,
   checkpoint: Checkpoint,
   options: { readonly keep?: number } = {},
 ): string {
-  mkdirSync(dir, { recursive: true });
   const path = join(resolve(dir), checkpointName(checkpoint.step));
+  validateCheckpoint(checkpoint, path);
+  mkdirSync(dir, { recursive: true });
   writeFileAtomic(path, encodeCheckpoint(checkpoint));
   pruneCheckpoints(dir, options.keep ?? 3);
   return path;
@@ -128,7 +132,8 @@ export function saveCheckpoint(
  * Reads and verifies a checkpoint file.
  *
  * @throws GradstreamError `ERR_CHECKPOINT` naming the file and the problem (missing, bad magic or
- *   version, truncated, checksum mismatch, malformed header).
+ *   version, truncated, checksum mismatch, malformed header, or a header field out of range — named
+ *   with its allowed values and its value; see `checkCheckpoint`).
  */
 export function loadCheckpoint(path: string): Checkpoint {
   let bytes: Buffer;

@@ -153,7 +153,7 @@ describe('a writer killed mid-checkpoint', () => {
    */
   function killWriter(after: number, when: 'mid-write' | number): Promise<number> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dir, String(4_000_000)], {
+      const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dir, String(5000)], {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       let saved = 0;
