@@ -1,6 +1,8 @@
 // Steering a real run: pause holds the steps back, resume continues, a new learning rate applies
 // from the next step drawn, stop ends the run with a `stopped` end event. With a lookahead of L the
 // pipeline has drawn up to L steps past the last event: each takes effect within L steps.
+// Pause is checked by what the events show, not by clocks: the steps already drawn all arrive, and
+// no later one arrives until resume() is called.
 
 import { lastValueFrom, tap, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
@@ -11,14 +13,33 @@ import { createController } from '../../src/pipeline/controller.js';
 import { train } from '../../src/pipeline/train.js';
 import type { StepEvent, TrainEvent } from '../../src/train/events.js';
 
+/**
+ * How long the run stays paused once the drawn steps are in. Not a bound anything is measured
+ * against: it is the time a pause that leaked would have had to show a step (one takes ~1 ms), and
+ * a slow machine only makes it a longer look.
+ */
+const HOLD_MS = 300;
+/** Resume anyway if the drawn steps have not all arrived by then, so the assertions say what is wrong. */
+const WATCHDOG_MS = 30_000;
+
 describe('run controller', () => {
   it.each([1, 8])(
     'pauses, resumes, changes the learning rate and stops a running pool (lookahead %i)',
     async (lookahead) => {
       const { train: data } = loadMnist({ trainLimit: 3200, testLimit: 1 });
       const controller = createController();
-      const stepTimes = new Map<number, number>();
-      let pausedAt = 0;
+      const pauseAt = 3;
+      // Paused at step 3's event: the steps already drawn (3 + L) complete, the next waits for the resume.
+      const lastDrawn = pauseAt + lookahead;
+      const seen: TrainEvent[] = [];
+      let seenAtResume = -1;
+      let watchdog: NodeJS.Timeout | undefined;
+      const resume = () => {
+        if (seenAtResume >= 0) return;
+        clearTimeout(watchdog);
+        seenAtResume = seen.length;
+        controller.resume();
+      };
       const run = train({
         model: mlp({ sizes: [784, 16, 10] }),
         optimizer: adam({ lr: 1e-3 }),
@@ -26,28 +47,33 @@ describe('run controller', () => {
         batchSize: 32,
         epochs: 5,
         workers: 2,
+        seed: 1,
         lookahead,
         controller,
       }).pipe(
         tap((e) => {
+          seen.push(e);
           if (e.type !== 'step') return;
-          stepTimes.set(e.step, performance.now());
-          if (e.step === 3) {
+          if (e.step === pauseAt) {
             controller.pause();
-            pausedAt = performance.now();
-            setTimeout(() => controller.resume(), 400);
+            watchdog = setTimeout(resume, WATCHDOG_MS);
           }
+          if (e.step === lastDrawn) setTimeout(resume, HOLD_MS);
           if (e.step === 6) controller.setLearningRate(2e-4);
           if (e.step === 12) controller.stop();
         }),
       );
       const events: TrainEvent[] = await lastValueFrom(run.pipe(toArray()));
       const steps = events.filter((e): e is StepEvent => e.type === 'step');
-      // paused at step 3's event: the steps already drawn (up to 3 + L) complete, the next waits for the resume
-      expect((stepTimes.get(3 + lookahead + 1) ?? 0) - pausedAt).toBeGreaterThanOrEqual(350);
-      expect((stepTimes.get(3 + lookahead) ?? 0) - pausedAt).toBeLessThan(350);
-      expect(events.map((e) => e.type)).toContain('paused');
-      expect(events.map((e) => e.type)).toContain('resumed');
+      const stepNumbers = (list: TrainEvent[]) => list.flatMap((e) => (e.type === 'step' ? [e.step] : []));
+      clearTimeout(watchdog);
+      // Before resume(): exactly the steps drawn by the pause, 1 … 3 + L; from it on, the rest
+      const beforeResume = seenAtResume >= 0 ? seen.slice(0, seenAtResume) : seen;
+      expect(stepNumbers(beforeResume)).toEqual(Array.from({ length: lastDrawn }, (_, i) => i + 1));
+      expect(beforeResume.map((e) => e.type)).toContain('paused');
+      expect(beforeResume.map((e) => e.type)).not.toContain('resumed');
+      expect(seen[seenAtResume]).toMatchObject({ type: 'resumed' });
+      expect(stepNumbers(seen.slice(seenAtResume))[0]).toBe(lastDrawn + 1);
       // the learning rate changed for steps drawn after the call, and stayed changed
       expect(steps.find((s) => s.step === 5)?.lr).toBe(1e-3);
       expect(steps.filter((s) => s.step > 6 + lookahead).every((s) => s.lr === 2e-4)).toBe(true);
