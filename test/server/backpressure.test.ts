@@ -1,11 +1,13 @@
-// A stalled client (it stops reading) is skipped, bounded, and later resynced; nobody else waits.
+// A stalled client (it stops reading) is skipped, bounded, and later resynced; nobody else waits —
+// not the other clients, and not a real `train()` run on the same event loop.
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { endWith, from, interval, mergeMap, type Observable, take } from 'rxjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DashboardServer, startDashboardServer } from '../../src/server/dashboard-server.js';
 import type { TrainEvent } from '../../src/train/events.js';
-import { mnistData, trainingEvents } from '../helpers/training-events.js';
+import { realTraining } from '../helpers/real-run.js';
+import { mnistData } from '../helpers/training-events.js';
 import { connect, isOneToN, statusOf } from './clients.js';
 
 const quiet = () => {};
@@ -46,7 +48,8 @@ describe('startDashboardServer', () => {
       const loopDelay = monitorEventLoopDelay({ resolution: 10 });
       loopDelay.enable();
       server.attachRun('heavy', heavyHistograms(100));
-      server.attachRun('mnist', trainingEvents({ epochs: 3, stepsPerChunk: 1, chunkDelayMs: 20 }));
+      // train() on 2 workers: 3 epochs of 40 steps, with its own histograms every 10 steps.
+      server.attachRun('mnist', realTraining({ epochs: 3, workers: 2, seed: 1, histogramEvery: 10 }));
       let maxBuffered = 0;
       const sampler = setInterval(() => {
         maxBuffered = Math.max(maxBuffered, server!.stats().clients[3].bufferedAmount);
@@ -62,7 +65,7 @@ describe('startDashboardServer', () => {
       // The healthy clients got every frame, in order, and every training step.
       for (const [i, c] of healthy.entries()) {
         expect(c.problems).toEqual([]);
-        expect(isOneToN(c.steps.get('mnist') ?? [], 60)).toBe(true);
+        expect(isOneToN(c.steps.get('mnist') ?? [], 120)).toBe(true);
         expect(stats.clients[i].framesSkipped).toBe(0);
       }
       // The stalled one was skipped, and its send buffer stayed within the budget plus one message.
@@ -77,7 +80,7 @@ describe('startDashboardServer', () => {
       stalled.ws.resume();
       await stalled.until(() => stalled.messages.filter((m) => m.type === 'hello').length === 2);
       expect(stalled.problems).toEqual([]);
-      expect(isOneToN(stalled.steps.get('mnist') ?? [], 60)).toBe(true);
+      expect(isOneToN(stalled.steps.get('mnist') ?? [], 120)).toBe(true);
     });
   });
 });

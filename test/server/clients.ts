@@ -128,3 +128,9 @@ export function statusOf(client: TestClient, runId: string): string | undefined 
 export function isOneToN(steps: readonly number[], n: number): boolean {
   return steps.length === n && steps.every((s, i) => s === i + 1);
 }
+
+/** True once a client has seen `runId` reach `step` with `paused` as its latest state. */
+export function pausedAt(client: TestClient, runId: string, step: number): boolean {
+  const last = client.steps.get(runId)?.at(-1) ?? 0;
+  return last >= step && statusOf(client, runId) === 'paused';
+}
