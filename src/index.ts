@@ -3,6 +3,15 @@
 export { buildRun, type RunObjects } from './config/build.js';
 export { loadRunData, type RunData } from './config/data.js';
 export { loadConfigFile, mergeConfig } from './config/load.js';
+export {
+  type Destination,
+  type OptionRow,
+  optionRows,
+  type ResumeRule,
+  RUN_OPTIONS,
+  type RunOption,
+  resolveOptions,
+} from './config/options.js';
 export { DEFAULTS, type RunConfig, type RunConfigInput, runConfigSchema } from './config/schema.js';
 export { parseConfig, validateConfig } from './config/validate.js';
 export * from './data/index.js';

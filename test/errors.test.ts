@@ -12,7 +12,6 @@ import { adam } from '../src/optim/alias.js';
 import { optimizerFromConfig } from '../src/optim/from-config.js';
 import { createOptimizer } from '../src/optim/optimizer.js';
 import { createPlan } from '../src/pipeline/plan.js';
-import { runnerTiming } from '../src/pipeline/pool-runner.js';
 import { createTrainingSession } from '../src/pipeline/train.js';
 
 function errorOf(f: () => unknown): GradstreamError {
@@ -43,7 +42,7 @@ describe('errors on bad input', () => {
     const e = errorOf(() =>
       createPlan({ model: mlp({ sizes: [4, 2] }), optimizer: adam({ lr: 0.1 }), batchSize: 0, workers: 1 }),
     );
-    expect(e.message).toBe('train: batchSize must be an integer in [1, ∞), got 0');
+    expect(e.message).toBe('train: batchSize must be an integer ≥ 1, got 0');
   });
 
   it('rejects pipeline timing options out of range before allocating anything', () => {
@@ -56,7 +55,7 @@ describe('errors on bad input', () => {
     );
     const base = { model: mlp({ sizes: [4, 2] }), optimizer: adam({ lr: 0.1 }), train, steps: 1, workers: 1 };
     expect(errorOf(() => createTrainingSession({ ...base, snapshotEvery: 0 })).message).toBe(
-      'train: snapshotEvery must be an integer in [1, ∞), got 0',
+      'train: snapshotEvery must be an integer ≥ 1, got 0',
     );
     expect(errorOf(() => createTrainingSession({ ...base, snapshotEvery: 2.5 })).code).toBe(
       'ERR_INVALID_OPTION',
@@ -64,11 +63,13 @@ describe('errors on bad input', () => {
     expect(errorOf(() => createTrainingSession({ ...base, barrierSpinMs: -1 })).message).toMatch(
       /^train: barrierSpinMs must be .*got -1$/,
     );
-    // The same check guards PoolRunner.create, for programs that drive a runner themselves.
-    expect(errorOf(() => runnerTiming('PoolRunner', { snapshotEvery: -5 })).message).toBe(
-      'PoolRunner: snapshotEvery must be an integer in [1, ∞), got -5',
+    // The same check guards createPlan, whose plan is what a runner driven by hand is made from.
+    const plan = (o: object) =>
+      createPlan({ model: mlp({ sizes: [4, 2] }), optimizer: adam({ lr: 0.1 }), ...o });
+    expect(errorOf(() => plan({ snapshotEvery: -5 })).message).toBe(
+      'train: snapshotEvery must be an integer ≥ 1, got -5',
     );
-    expect(runnerTiming('PoolRunner', {})).toEqual({ snapshotEvery: 50, barrierSpinMs: 0.15 });
+    expect(plan({})).toMatchObject({ snapshotEvery: 50, barrierSpinMs: 0.15, lanes: 2, seed: 1 });
   });
 
   it('names the buffer whose length does not match the parameters', () => {

@@ -4,11 +4,11 @@
 
 import { commitBatchStats } from '../src/nn/layers/batch-norm.js';
 import { stepInPlace } from '../src/optim/optimizer.js';
-import { barrierWait } from '../src/pipeline/barrier.js';
-import { stepRows } from '../src/pipeline/batch-source.js';
-import { MAX_CHUNK_STEPS, microBatchRows, RESULT, SYNC } from '../src/pipeline/plan.js';
+import { microBatchRows } from '../src/pipeline/plan.js';
 import { gradientNorm, stepLoss } from '../src/pipeline/step-math.js';
-import type { ChunkTask, EvalSums, EvalTask, GradientTask, UpdateTask } from '../src/pipeline/tasks.js';
+import { barrierWait } from '../src/pipeline/sync/barrier.js';
+import type { LaneWork } from '../src/pipeline/sync/lane.js';
+import type { EvalSums, EvalTask, GradientTask, UpdateTask } from '../src/pipeline/tasks.js';
 import type { WorkerState } from './worker-state.js';
 
 /** Computes the loss and gradients of the micro-batches k ≡ lane (mod lanes) of a step. */
@@ -33,7 +33,7 @@ export function computeGradients(state: WorkerState, task: GradientTask): void {
  * non-finite flag. Lane 0 also flags a non-finite loss.
  */
 export function reduceShard(state: WorkerState, ring: number, lane: number, count: number): void {
-  const { plan, norms, sync, kernels } = state;
+  const { plan, norms, words, kernels } = state;
   const shard = state.shard(ring, lane);
   const g0 = shard.u;
   let w0 = microBatchRows(plan, count, 0) / count;
@@ -49,15 +49,14 @@ export function reduceShard(state: WorkerState, ring: number, lane: number, coun
     const block = shard.blockGrads[b - shard.blocks[0]];
     const sumSquares = kernels.sumSquares(block, block.length);
     norms[b] = sumSquares;
-    if (!Number.isFinite(sumSquares)) Atomics.store(sync, SYNC.nonFinite, 1);
+    if (!Number.isFinite(sumSquares)) words.raiseNonFinite();
   }
-  if (lane === 0 && !Number.isFinite(stepLoss(plan, state.losses, ring, count)))
-    Atomics.store(sync, SYNC.nonFinite, 1);
+  if (lane === 0 && !Number.isFinite(stepLoss(plan, state.losses, ring, count))) words.raiseNonFinite();
 }
 
 /** Applies the optimizer to the lane's shard unless a lane flagged a non-finite value; lane 0 folds batch-norm stats. */
 export function updateShard(state: WorkerState, task: UpdateTask): boolean {
-  if (Atomics.load(state.sync, SYNC.nonFinite) !== 0) return false;
+  if (state.words.nonFinite) return false;
   const shard = state.shard(task.ring, task.lane);
   const ctx = state.stepContext; // reused: no allocation per step
   ctx.step = task.t;
@@ -78,7 +77,7 @@ export function updateShard(state: WorkerState, task: UpdateTask): boolean {
 /** Reduce, barrier, update: the update phase of one lane (async mode dispatches this alone). */
 export function update(state: WorkerState, task: UpdateTask): boolean {
   reduceShard(state, task.ring, task.lane, task.count);
-  barrierWait(state.sync, state.plan.lanes, state.init.barrier);
+  barrierWait(state.words.words, state.plan.lanes, state.init.barrier);
   return updateShard(state, task);
 }
 
@@ -99,107 +98,19 @@ export function evaluate(state: WorkerState, task: EvalTask, data = state.evalSe
   return { lossSum, correct, n: task.count };
 }
 
-/** How long a lane waits for the main thread to ask for the next step before ending a chunk. */
-const REQUEST_WAIT_MS = 5;
-
-/**
- * Sync mode: runs steps `first`… of a chunk, the lanes in lock step on three barriers per step:
- *
- * - A, gradients complete. The last lane to arrive decides whether the step runs at all: only if the
- *   main thread asked for it (it stops asking to pause or stop). A step not asked for ends the chunk
- *   before its update, so its gradients were computed for nothing but the state stays the previous
- *   step's. Checking here, not before the gradients, gives the main thread a whole gradient phase to
- *   ask, so the lanes do not wait for it mid-chunk.
- * - B, every shard is reduced: its squared norms are in and any lane's non-finite flag is raised, so
- *   all lanes agree whether the update applies (no shard is ever updated alone).
- * - C, every shard is updated. Its last lane publishes the step; its first lane, which would only wait,
- *   wakes the main thread (off the critical path) when few of the steps it asked for are left: with a
- *   lookahead of L it has asked up to L steps ahead, so it handles several steps per wake-up.
- *
- * Returns the last step whose update ran.
- */
-export function chunk(
-  state: WorkerState,
-  task: ChunkTask,
-  beforeStep: (step: number) => void = () => {},
-): number {
-  const { plan, sync, results, control } = state;
-  const schedule = state.init.schedule;
-  const timing = state.init.barrier;
-  const lead = task.lane === 0;
-  let t = task.t0;
-  // One gradient task and one update task, rewritten every step: a chunk allocates nothing per step.
-  const grad = { step: 0, epoch: 0, start: 0, count: 0, ring: 0, lane: task.lane };
-  const update = { t: 0, count: 0, ring: 0, lane: task.lane, lrOverride: undefined as number | undefined };
-  let step = task.first;
-  let at = 0;
-  let applied = false;
-  const wake = () => task.progress?.postMessage(0);
-  // Woken when at most `margin` asked-for steps are left (or at the chunk's end), the main thread has
-  // those steps' time to ask for more before the lanes would wait for it; it wakes every
-  // lookahead − margin steps and takes a lane's core that much less often.
-  const margin = plan.lookahead >> 2;
-  const wakeIfLow = () => {
-    if (Atomics.load(sync, SYNC.requested) - step <= margin) wake();
+/** The lane's work as the sync protocol sequences it (made once per worker: no allocation per chunk). */
+export function laneWork(state: WorkerState): LaneWork {
+  return {
+    plan: state.plan,
+    schedule: state.init.schedule,
+    barrier: state.init.barrier,
+    words: state.words,
+    results: state.results,
+    control: state.control,
+    gradients: (task) => computeGradients(state, task),
+    reduce: (lane, count) => reduceShard(state, 0, lane, count),
+    update: (task) => updateShard(state, task),
+    stepLoss: (count) => stepLoss(state.plan, state.losses, 0, count),
+    gradientNorm: () => gradientNorm(state.norms),
   };
-  // The hooks close over `step`, `at`, `applied`: made once per chunk, not per step.
-  const decide = () => {
-    const go = nextRequested(sync, step);
-    Atomics.store(sync, SYNC.proceed, go ? 1 : 0);
-    if (go) {
-      results[at + RESULT.loss] = stepLoss(plan, state.losses, 0, grad.count);
-      Atomics.store(sync, SYNC.gradsDone, step);
-    } else {
-      Atomics.store(sync, SYNC.chunkEnd, step - 1);
-      wake();
-    }
-  };
-  const publish = () => {
-    results[at + RESULT.gradNorm] = gradientNorm(state.norms);
-    results[at + RESULT.applied] = applied ? 1 : 0;
-    Atomics.store(sync, SYNC.nonFinite, 0); // every lane has read it; the next step may set it again
-    Atomics.store(sync, SYNC.progress, step);
-    const goOn = step < task.last && (applied || plan.nonFinite === 'skip');
-    Atomics.store(sync, SYNC.proceed, goOn ? 1 : 0);
-    if (!goOn) {
-      Atomics.store(sync, SYNC.chunkEnd, step);
-      wake();
-    }
-  };
-  for (; ; step++) {
-    beforeStep(step);
-    stepRows(schedule, step, grad);
-    at = RESULT.width * (step % MAX_CHUNK_STEPS);
-    // Lane 0 fixes the step's learning rate before the first barrier, so every shard uses the same one.
-    if (lead) results[at + RESULT.lrOverride] = control[0];
-    computeGradients(state, grad);
-    barrierWait(sync, plan.lanes, timing, undefined, decide);
-    if (Atomics.load(sync, SYNC.proceed) === 0) break; // not asked for: the chunk ends before it
-    reduceShard(state, 0, task.lane, grad.count);
-    barrierWait(sync, plan.lanes, timing);
-    const lr = results[at + RESULT.lrOverride];
-    update.t = t + 1;
-    update.count = grad.count;
-    update.lrOverride = Number.isNaN(lr) ? undefined : lr;
-    applied = updateShard(state, update);
-    if (applied) t++;
-    barrierWait(sync, plan.lanes, timing, wakeIfLow, publish);
-    if (Atomics.load(sync, SYNC.proceed) === 0) break;
-  }
-  task.progress?.close();
-  return Atomics.load(sync, SYNC.chunkEnd);
-}
-
-/** True once the main thread has asked for `step`, waiting briefly for it. */
-function nextRequested(sync: Int32Array, step: number): boolean {
-  const deadline = Date.now() + REQUEST_WAIT_MS;
-  for (
-    let seen = Atomics.load(sync, SYNC.requested);
-    seen < step;
-    seen = Atomics.load(sync, SYNC.requested)
-  ) {
-    if (Date.now() > deadline) return false;
-    Atomics.wait(sync, SYNC.requested, seen, 1);
-  }
-  return true;
 }

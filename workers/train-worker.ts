@@ -2,7 +2,7 @@
 // the named handlers the pool calls. A test-only hook can make one lane exit its thread mid-run.
 
 import { workerData } from 'node:worker_threads';
-import { SYNC } from '../src/pipeline/plan.js';
+import { type LaneWork, runChunk } from '../src/pipeline/sync/lane.js';
 import type {
   ChunkTask,
   EvalSums,
@@ -15,6 +15,7 @@ import * as handlers from './handlers.js';
 import { WorkerState } from './worker-state.js';
 
 let state: WorkerState | undefined;
+let lane: LaneWork | undefined;
 
 function current(): WorkerState {
   state ??= new WorkerState(workerData as WorkerInit);
@@ -25,14 +26,15 @@ function current(): WorkerState {
 function maybeFail(s: WorkerState, task: { step?: number; lane: number }): void {
   const fault = s.init.faults;
   if (fault && task.step === fault.exitAtStep && task.lane === fault.lane) {
-    if (Atomics.compareExchange(s.sync, SYNC.faultFired, 0, 1) === 0) process.exit(1);
+    if (s.words.fireFaultOnce()) process.exit(1);
   }
 }
 
 /** Sync mode: one lane's share of a chunk of steps. Returns the last step it ran. */
 export function chunk(task: ChunkTask): number {
   const s = current();
-  return handlers.chunk(s, task, (step) => maybeFail(s, { step, lane: task.lane }));
+  lane ??= handlers.laneWork(s);
+  return runChunk(lane, task, (step) => maybeFail(s, { step, lane: task.lane }));
 }
 
 /** Async mode, phase 1: one lane's gradients. */

@@ -20,6 +20,7 @@ import {
   statsRegion,
 } from '../src/pipeline/plan.js';
 import { attachDataset } from '../src/pipeline/shared-data.js';
+import { LearningRateControl, StepResults, SyncWords } from '../src/pipeline/sync/protocol.js';
 import type { WorkerInit } from '../src/pipeline/tasks.js';
 import { Arena } from '../src/tensor/arena.js';
 import { shardRanges } from '../src/tensor/layout.js';
@@ -70,13 +71,14 @@ export class WorkerState {
   readonly train: Dataset;
   /** Evaluation sets by name (validation, test). */
   readonly evalSets: Readonly<Record<string, Dataset>>;
-  readonly sync: Int32Array;
+  /** The sync protocol's shared words (barriers, flags, chunk counters). */
+  readonly words: SyncWords;
   readonly losses: Float64Array;
   readonly norms: Float64Array;
-  /** Per-step results of sync chunks (see RESULT in plan.ts). */
-  readonly results: Float64Array;
-  /** [0]: the learning-rate override the main thread set (NaN: follow the schedule). */
-  readonly control: Float64Array;
+  /** Per-step results of sync chunks. */
+  readonly results: StepResults;
+  /** The learning-rate override the main thread set. */
+  readonly control: LearningRateControl;
   /** Batch-norm running statistics (shared; folded by lane 0 in the update phase). */
   readonly buffers: Float32Array;
   /** The optimizer's step context, rewritten every update (no allocation per step). */
@@ -111,11 +113,11 @@ export class WorkerState {
         viewDataset(this.arena, key, attachDataset(ds)),
       ]),
     );
-    this.sync = this.arena.i32('sync');
+    this.words = SyncWords.of(this.arena);
     this.losses = this.arena.f64('losses');
     this.norms = this.arena.f64('norms');
-    this.results = this.arena.f64('results');
-    this.control = this.arena.f64('control');
+    this.results = new StepResults(this.arena);
+    this.control = new LearningRateControl(this.arena);
     this.buffers = this.arena.f32('buffers');
     this.blockRanges = shardRanges(init.plan.paramSize, NORM_BLOCKS);
     this.#order = new Uint32Array(this.train.n);

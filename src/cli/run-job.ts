@@ -4,6 +4,7 @@
 import { lastValueFrom, Subject, tap } from 'rxjs';
 import { buildRun } from '../config/build.js';
 import { loadRunData } from '../config/data.js';
+import { pickOptions } from '../config/options.js';
 import type { RunConfig } from '../config/schema.js';
 import type { BatchSchedule } from '../pipeline/batch-source.js';
 import { createController } from '../pipeline/controller.js';
@@ -53,13 +54,12 @@ export async function runJob(job: Job): Promise<JobResult> {
   const controller = createController();
   const session = createTrainingSession({
     ...run.plan,
+    ...pickOptions('session', config),
+    // Histograms are for the dashboard's eyes: without one they would only cost time.
+    histogramEvery: config.dashboard.enabled ? config.histogramEvery : 0,
     train: data.train,
     validation: data.validation,
     test: data.test,
-    epochs: config.steps === undefined ? config.epochs : undefined,
-    steps: config.steps,
-    evalEvery: config.evalEvery,
-    histogramEvery: config.dashboard.enabled ? config.histogramEvery : 0,
     controller,
     runId: record.id,
     resume: job.resume?.state,

@@ -8,6 +8,7 @@ import { optimizerFromConfig } from '../optim/from-config.js';
 import type { LearningRate } from '../optim/scale-by-learning-rate.js';
 import type { TransformSpec } from '../optim/transform.js';
 import type { PlanOptions } from '../pipeline/plan.js';
+import { pickOptions } from './options.js';
 import { scheduleFromConfig } from './schedule-config.js';
 import type { InitConfig, RunConfig } from './schema.js';
 
@@ -83,17 +84,6 @@ export function buildRun(config: RunConfig, shape: DataShape = MNIST_SHAPE): Run
     model,
     optimizer,
     lr: learningRateFromConfig(config.optimizer),
-    plan: {
-      model,
-      optimizer,
-      batchSize: config.batchSize,
-      workers: config.workers,
-      microBatches: config.microBatches,
-      mode: config.mode,
-      staleness: config.staleness,
-      lookahead: config.lookahead,
-      seed: config.seed,
-      nonFinite: config.nonFinite,
-    },
+    plan: { model, optimizer, ...pickOptions('plan', config) },
   };
 }

@@ -1,78 +1,63 @@
-// The config reference generated from the schema itself (path, default, allowed values, meaning),
-// so docs/runs.md cannot drift from what validation accepts: a test compares the two.
+// The config reference generated from the option table (path, default, allowed values, flag, what
+// resuming may change, meaning), so docs/runs.md cannot drift from what validation accepts: a test
+// compares the two.
 
-import type { z } from 'zod';
 import { fieldMeta } from './fields.js';
-import { runConfigSchema } from './schema.js';
+import { optionRows, type ResumeRule, type RunOption } from './options.js';
 
 /** One row of the config reference. */
 export interface ConfigField {
   /** Dotted path, e.g. `optimizer.lr`. */
   readonly path: string;
-  /** The default as JSON, or undefined when the field is optional without one. */
+  /** The default as JSON, or undefined when there is none. */
   readonly default: string | undefined;
+  /** A default that depends on other fields, in words. */
+  readonly derivedDefault: string | undefined;
   readonly allowed: string;
+  /** The `train` flag, e.g. `--lr <rate>`, or undefined for config-file-only fields. */
+  readonly flag: string | undefined;
+  readonly resume: ResumeRule;
   readonly description: string;
 }
 
-interface Def {
-  readonly type: string;
-  readonly innerType?: z.ZodType;
-  readonly in?: z.ZodType;
-  readonly defaultValue?: unknown;
-  readonly shape?: Readonly<Record<string, z.ZodType>>;
+function allowedOf(option: RunOption): string {
+  // The row's schema is the bare type wrapped in `.default()` or `.optional()`.
+  const inner = (option.schema._zod.def as { innerType?: Parameters<typeof fieldMeta>[0] }).innerType;
+  return (inner && fieldMeta(inner)?.allowed) ?? 'see the description';
 }
 
-const WRAPPERS = new Set(['default', 'prefault', 'optional', 'nullable', 'readonly', 'pipe']);
-
-function defOf(schema: z.ZodType): Def {
-  return schema._zod.def as unknown as Def;
-}
-
-function walk(schema: z.ZodType, path: string, rows: ConfigField[]): void {
-  let current = schema;
-  let description = '';
-  let allowed: string | undefined;
-  let fallback: unknown;
-  let hasDefault = false;
-  for (;;) {
-    description ||= current.description ?? '';
-    allowed ??= fieldMeta(current)?.allowed;
-    const def = defOf(current);
-    if (def.type === 'default') {
-      hasDefault = true;
-      fallback = def.defaultValue;
-    }
-    if (!WRAPPERS.has(def.type)) break;
-    current = (def.innerType ?? def.in) as z.ZodType;
-  }
-  const def = defOf(current);
-  if (def.type === 'object' && def.shape) {
-    for (const [key, child] of Object.entries(def.shape)) walk(child, path ? `${path}.${key}` : key, rows);
-    return;
-  }
-  rows.push({
-    path,
-    default: hasDefault ? JSON.stringify(fallback) : undefined,
-    allowed: allowed ?? def.type,
-    description,
-  });
-}
-
-/** Every leaf field of the run config, in schema order. */
+/** Every leaf field of the run config, in table order. */
 export function configFields(): ConfigField[] {
-  const rows: ConfigField[] = [];
-  walk(runConfigSchema, '', rows);
-  return rows;
+  return optionRows().map(({ path, option }) => ({
+    path,
+    default: option.default !== undefined ? JSON.stringify(option.default) : undefined,
+    derivedDefault: option.derivedDefault,
+    allowed: allowedOf(option),
+    flag: option.flag?.flags,
+    resume: option.resume,
+    description: option.description,
+  }));
 }
+
+const RESUME_WORDS: Readonly<Record<ResumeRule, string>> = {
+  fixed: 'no',
+  warn: 'yes, warned',
+  free: 'yes',
+};
 
 /** The config reference as a Markdown table (the one in docs/runs.md). */
 export function configTable(): string {
   const cell = (s: string) => s.replaceAll('|', '\\|');
-  const lines = ['| Field | Default | Allowed | Meaning |', '| --- | --- | --- | --- |'];
+  const lines = [
+    '| Field | Default | Allowed | Flag | Change on resume | Meaning |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
   for (const f of configFields()) {
-    const fallback = f.default === undefined ? '—' : `\`${f.default}\``;
-    lines.push(`| \`${f.path}\` | ${cell(fallback)} | ${cell(f.allowed)} | ${cell(f.description)} |`);
+    const fallback = f.default !== undefined ? `\`${f.default}\`` : (f.derivedDefault ?? '—');
+    const flag = f.flag === undefined ? '—' : `\`${f.flag}\``;
+    lines.push(
+      `| \`${f.path}\` | ${cell(fallback)} | ${cell(f.allowed)} | ${cell(flag)} | ${RESUME_WORDS[f.resume]} | ${cell(f.description)} |`,
+    );
   }
   return lines.join('\n');
 }

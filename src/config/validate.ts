@@ -9,6 +9,7 @@ import { optimizerFromConfig } from '../optim/from-config.js';
 import { formatIssues, mustBe, problemFromError } from './issues.js';
 import { scheduleProblems } from './schedule-config.js';
 import {
+  DEFAULT_HIDDEN,
   DEFAULTS,
   dataSchema,
   modelSchema,
@@ -109,7 +110,7 @@ function resolveDefaults(config: RunConfig): RunConfig {
     ...config,
     model: {
       ...m,
-      hidden: m.sizes ? m.hidden : (m.hidden ?? [...DEFAULTS.model.hidden]),
+      hidden: m.sizes ? m.hidden : (m.hidden ?? [...DEFAULT_HIDDEN]),
       init: m.init ?? (m.activation === 'relu' ? 'he' : 'xavier'),
     },
   };

@@ -14,7 +14,8 @@ export type KernelPreference = 'auto' | 'wasm' | 'js';
 /** The environment variable that overrides `prefer`: `GRADSTREAM_KERNELS=js|wasm|auto`. */
 export const KERNELS_ENV = 'GRADSTREAM_KERNELS';
 
-const PREFERENCES: readonly KernelPreference[] = ['auto', 'wasm', 'js'];
+/** The kernel sets a run may ask for. */
+export const KERNEL_PREFERENCES: readonly KernelPreference[] = ['auto', 'wasm', 'js'];
 
 /** Options of `selectKernels`; `shared`, `relaxed` and `maximumBytes` go to `createWasmKernels`. */
 export interface SelectKernelsOptions extends WasmKernelOptions {
@@ -55,10 +56,10 @@ function wasm(options: WasmKernelOptions, reason: string): KernelSelection {
  */
 export function selectKernels(options: SelectKernelsOptions = {}): KernelSelection {
   const { prefer = 'auto', env = process.env, ...wasmOptions } = options;
-  if (!PREFERENCES.includes(prefer))
+  if (!KERNEL_PREFERENCES.includes(prefer))
     invalidOption('selectKernels', 'prefer', "'auto', 'wasm' or 'js'", prefer);
   const fromEnv = env[KERNELS_ENV];
-  if (fromEnv !== undefined && fromEnv !== '' && !PREFERENCES.includes(fromEnv as KernelPreference)) {
+  if (fromEnv !== undefined && fromEnv !== '' && !KERNEL_PREFERENCES.includes(fromEnv as KernelPreference)) {
     invalidOption('selectKernels', KERNELS_ENV, "'auto', 'wasm' or 'js'", fromEnv);
   }
   const choice = fromEnv ? (fromEnv as KernelPreference) : prefer;

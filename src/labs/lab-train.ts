@@ -91,6 +91,8 @@ export function labTrain(config: LabTrainConfig): LabTraining {
   };
   const controller = config.controller ?? createController();
   const session = createTrainingSession({
+    // The labs draw their own figures; histograms only when a lab asks for them.
+    histogramEvery: 0,
     ...rest,
     controller,
     validation: onPool ? evalEachEpoch[onPool] : undefined,

@@ -112,11 +112,21 @@ export function optimizerStep(
 
 /**
  * The learning rate update number `step` (1-based) would use, for logs and the dashboard; undefined
- * when the spec has no `scaleByLearningRate`. Not for the hot path (it walks the spec).
+ * when the spec has no `scaleByLearningRate`. Not for the hot path (it walks the spec): a caller
+ * asking every step keeps {@link learningRateLookup}'s function instead.
  */
 export function learningRateAt(spec: TransformSpec, step: number, lrOverride?: number): number | undefined {
-  const item = flattenChain(spec).find((s) => s.kind === 'scaleByLearningRate');
-  return item ? learningRateFor((item as ScaleByLearningRateSpec).lr, step, lrOverride) : undefined;
+  return learningRateLookup(spec)(step, lrOverride);
+}
+
+/** The spec's learning rate as a function of (step, override), its `scaleByLearningRate` found once. */
+export function learningRateLookup(
+  spec: TransformSpec,
+): (step: number, lrOverride?: number) => number | undefined {
+  const item = flattenChain(spec).find((s) => s.kind === 'scaleByLearningRate') as
+    | ScaleByLearningRateSpec
+    | undefined;
+  return item ? (step, lrOverride) => learningRateFor(item.lr, step, lrOverride) : () => undefined;
 }
 
 /** Buffers of {@link createOptimizer}. */

@@ -6,7 +6,7 @@ import { declareDataset, placeDataset } from '../data/in-arena.js';
 import { type KernelPreference, type KernelSelection, selectKernels } from '../kernels/select.js';
 import { Network } from '../nn/network.js';
 import { type Arena, ArenaBuilder } from '../tensor/arena.js';
-import { declarePipelineMemory, MAIN_GRADS, MAIN_SCOPE, type PipelinePlan } from './plan.js';
+import { declarePipelineMemory, MAIN_GRADS, MAIN_SCOPE, MAIN_STATS, type PipelinePlan } from './plan.js';
 
 /** A run's memory and the kernel set it was laid out for. */
 export interface PipelineMemory {
@@ -42,6 +42,7 @@ export function mainNetwork(plan: PipelinePlan, arena: Arena, kernels: KernelSel
   return new Network(plan.model, arena, {
     capacity: plan.microBatchSize,
     grads: MAIN_GRADS,
+    batchStats: MAIN_STATS,
     scope: MAIN_SCOPE,
     kernels: kernels.kernels,
     skipInputZeros: plan.skipInputZeros,

@@ -13,6 +13,24 @@ export interface StepDescriptor extends StepRows {
   readonly endOfEpoch: boolean;
 }
 
+/**
+ * How the pipeline may pace around a step, as the runner says. Sync chunks say it: their workers run
+ * several steps without the main thread and come to rest only at a chunk's end. Absent (async mode,
+ * a runner that works one step at a time): nothing runs ahead, and after its update the state rests.
+ */
+export interface StepFlow {
+  /**
+   * Steps after this one the workers will run before they stop (the pipeline may draw that many ahead
+   * without waiting for a safe point). 0: they stop after this step, a boundary.
+   */
+  readonly ahead: number;
+  /**
+   * After the update only: nothing is in flight, and the shared state is this step's and stays so
+   * until the next step is drawn: a safe point (checkpoints, histograms). Always false for gradients.
+   */
+  readonly atRest: boolean;
+}
+
 /** Gradients of one step are ready in shared memory: the "gradient batch" event. */
 export interface GradientBatch {
   readonly step: StepDescriptor;
@@ -24,17 +42,8 @@ export interface GradientBatch {
   readonly slots: number;
   /** Ring entry holding the gradients (async mode keeps several steps in flight). */
   readonly ring: number;
-  /**
-   * False when the workers will go straight on to the next steps once they are asked for (a sync
-   * chunk continues): once this step is reported the pipeline draws up to `ahead` more without a safe
-   * point. True (or absent) at chunk ends, where evaluations, histograms and checkpoints happen.
-   */
-  readonly boundary?: boolean;
-  /**
-   * Steps after this one the workers may run before the next boundary, capped at the plan's
-   * lookahead: the pipeline may draw that many ahead. Absent: one when `boundary` is false.
-   */
-  readonly ahead?: number;
+  /** The runner's pacing (see {@link StepFlow}); absent: one step at a time. */
+  readonly flow?: StepFlow;
 }
 
 /** The optimizer stage's outcome for one step. */
@@ -50,16 +59,12 @@ export interface UpdateResult {
   readonly gradNorm: number;
   /** The learning-rate override this step used (undefined: the schedule's). */
   readonly lrOverride?: number | undefined;
-  /** The gradient batch's `boundary`: false mid-chunk. */
-  readonly boundary?: boolean;
-  /** The gradient batch's `ahead`. */
-  readonly ahead?: number;
-  /**
-   * True (or absent) when no work is in flight after this step: the shared state is this step's and
-   * stays so until the next step is drawn. Checkpoints and histograms happen only then.
-   */
-  readonly quiescent?: boolean;
+  /** The runner's pacing (see {@link StepFlow}); absent: at rest, nothing ahead. */
+  readonly flow?: StepFlow;
 }
+
+/** The flow of a step whose runner gave none: nothing ahead, at rest after the update. */
+export const AT_REST: StepFlow = { ahead: 0, atRest: true };
 
 /**
  * Runs the heavy work of a pipeline. Results are `ObservableInput`s: the pool returns promises,

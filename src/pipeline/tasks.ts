@@ -4,10 +4,10 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { WasmKernelHandle } from '../kernels/wasm/wasm-kernels.js';
 import type { ArenaDescriptor } from '../tensor/arena.js';
-import type { BarrierTiming } from './barrier.js';
 import type { BatchSchedule } from './batch-source.js';
 import type { PipelinePlan } from './plan.js';
 import type { SharedDataset } from './shared-data.js';
+import type { BarrierTiming } from './sync/barrier.js';
 
 /** Handed to every worker thread once (Piscina `workerData`): the shared memory and the plan. */
 export interface WorkerInit {

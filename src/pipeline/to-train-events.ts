@@ -2,8 +2,7 @@
 // throughput), evaluation events, and an epoch event after each epoch's last step.
 
 import { defer, mergeMap, type OperatorFunction } from 'rxjs';
-import { flattenChain } from '../optim/chain.js';
-import { learningRateFor, type ScaleByLearningRateSpec } from '../optim/scale-by-learning-rate.js';
+import { learningRateLookup } from '../optim/optimizer.js';
 import type { TransformSpec } from '../optim/transform.js';
 import type { TrainEvent } from '../train/events.js';
 import type { EvaluatedStep } from './evaluate-every.js';
@@ -31,72 +30,77 @@ export interface TrainEventsOptions {
 
 /** Maps each evaluated step to its events. State (timings, epoch sums) lives in the subscription. */
 export function toTrainEvents(o: TrainEventsOptions): OperatorFunction<EvaluatedStep, TrainEvent> {
-  const scaleItem = flattenChain(o.optimizer).find((s) => s.kind === 'scaleByLearningRate') as
-    | ScaleByLearningRateSpec
-    | undefined;
-  const now = o.now ?? (() => performance.now());
   return (source) =>
     defer(() => {
-      const started = now();
-      const times = new Float64Array(RATE_WINDOW + 1);
-      const samples = new Float64Array(RATE_WINDOW + 1);
-      let seen = 0;
-      const epoch = o.epochLoss ?? { sum: 0, steps: 0 };
-      times[0] = started;
-      return source.pipe(
-        mergeMap(({ update, evaluations }) => {
-          const { step } = update;
-          const t = now();
-          seen++;
-          times[seen % times.length] = t;
-          samples[seen % samples.length] = update.samples;
-          const span = Math.min(seen, RATE_WINDOW);
-          let windowSamples = 0;
-          for (let i = 0; i < span; i++) windowSamples += samples[(seen - i) % samples.length];
-          const seconds = (t - times[(seen - span) % times.length]) / 1000;
-          const lrStep = update.applied ? update.updates : update.updates + 1;
-          const events: TrainEvent[] = [
-            {
-              type: 'step',
-              step: step.step,
-              epoch: step.epoch,
-              loss: update.loss,
-              lr: scaleItem ? learningRateFor(scaleItem.lr, lrStep, step.lrOverride) : undefined,
-              samples: update.samples,
-              samplesPerSecond: seconds > 0 ? windowSamples / seconds : 0,
-              elapsedMs: t - started,
-              skipped: !update.applied,
-              gradNorm: update.gradNorm,
-            },
-          ];
-          for (const e of evaluations) {
-            const split = e.set === 'test' ? 'test' : e.set === 'train' ? 'train' : 'validation';
-            events.push({
-              type: 'eval',
-              step: step.step,
-              epoch: step.epoch,
-              split,
-              loss: e.loss,
-              accuracy: e.accuracy,
-              n: e.n,
-            });
-          }
-          if (update.applied) {
-            epoch.sum += update.loss;
-            epoch.steps++;
-          }
-          if (step.endOfEpoch) {
-            events.push({
-              type: 'epoch',
-              epoch: step.epoch,
-              step: step.step,
-              meanLoss: epoch.sum / Math.max(1, epoch.steps),
-            });
-            epoch.sum = 0;
-            epoch.steps = 0;
-          }
-          return events;
-        }),
-      );
+      const eventsOf = trainEventsFor(o);
+      return source.pipe(mergeMap(eventsOf));
     });
+}
+
+/**
+ * The mapping behind {@link toTrainEvents}: a function from each evaluated step, in order, to its
+ * events, holding the timings and epoch sums of one run (make one per run).
+ */
+export function trainEventsFor(o: TrainEventsOptions): (evaluated: EvaluatedStep) => TrainEvent[] {
+  const learningRate = learningRateLookup(o.optimizer);
+  const now = o.now ?? (() => performance.now());
+  const started = now();
+  const times = new Float64Array(RATE_WINDOW + 1);
+  const samples = new Float64Array(RATE_WINDOW + 1);
+  let seen = 0;
+  const epoch = o.epochLoss ?? { sum: 0, steps: 0 };
+  times[0] = started;
+  return ({ update, evaluations }) => {
+    const { step } = update;
+    const t = now();
+    seen++;
+    times[seen % times.length] = t;
+    samples[seen % samples.length] = update.samples;
+    const span = Math.min(seen, RATE_WINDOW);
+    let windowSamples = 0;
+    for (let i = 0; i < span; i++) windowSamples += samples[(seen - i) % samples.length];
+    const seconds = (t - times[(seen - span) % times.length]) / 1000;
+    const lrStep = update.applied ? update.updates : update.updates + 1;
+    const events: TrainEvent[] = [
+      {
+        type: 'step',
+        step: step.step,
+        epoch: step.epoch,
+        loss: update.loss,
+        lr: learningRate(lrStep, step.lrOverride),
+        samples: update.samples,
+        samplesPerSecond: seconds > 0 ? windowSamples / seconds : 0,
+        elapsedMs: t - started,
+        skipped: !update.applied,
+        gradNorm: update.gradNorm,
+      },
+    ];
+    for (const e of evaluations) {
+      const split = e.set === 'test' ? 'test' : e.set === 'train' ? 'train' : 'validation';
+      events.push({
+        type: 'eval',
+        step: step.step,
+        epoch: step.epoch,
+        split,
+        loss: e.loss,
+        accuracy: e.accuracy,
+        n: e.n,
+      });
+    }
+    if (update.applied) {
+      epoch.sum += update.loss;
+      epoch.steps++;
+    }
+    if (step.endOfEpoch) {
+      events.push({
+        type: 'epoch',
+        epoch: step.epoch,
+        step: step.step,
+        meanLoss: epoch.sum / Math.max(1, epoch.steps),
+      });
+      epoch.sum = 0;
+      epoch.steps = 0;
+    }
+    return events;
+  };
 }

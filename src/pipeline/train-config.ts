@@ -1,23 +1,29 @@
 // The vocabulary of a pipelined run: its configuration, the prepared session, safe points and the
-// state a run resumes from; and where sync chunks must end (the boundaries).
+// state a run resumes from.
 
 import type { Observable } from 'rxjs';
+import type { OptionValues } from '../config/options.js';
 import type { Dataset } from '../data/dataset.js';
-import type { KernelPreference } from '../kernels/select.js';
 import type { MlpSpec } from '../nn/mlp.js';
-import type { Network, SkipInputZeros } from '../nn/network.js';
+import type { Network } from '../nn/network.js';
 import type { TransformSpec } from '../optim/transform.js';
 import type { Arena } from '../tensor/arena.js';
 import type { TrainEvent } from '../train/events.js';
 import type { BatchSchedule } from './batch-source.js';
 import type { RunController } from './controller.js';
-import { type NonFinitePolicy, type PipelineMode, type PipelinePlan, slotRegion } from './plan.js';
-import type { PoolRunner } from './pool-runner.js';
+import { type PipelinePlan, slotRegion } from './plan.js';
+import type { Runner } from './runner.js';
+import type { StepPlan } from './step-plan.js';
 import type { WorkerInit } from './tasks.js';
 import type { EpochLoss } from './to-train-events.js';
 
-/** Everything `train` takes. Only `model`, `optimizer` and `train` are required. */
-export interface TrainConfig {
+/**
+ * Everything `train` takes. Only `model`, `optimizer` and `train` are required. The run options
+ * (`batchSize`, `epochs` or `steps`, `workers`, `mode`, `lookahead`, `seed`, `evalEvery`,
+ * `histogramEvery`, `nonFinite`, `kernels`, …) are the option table's (`RUN_OPTIONS` in
+ * src/config/options.ts, documented in docs/runs.md), with the same defaults as the CLI's.
+ */
+export interface TrainConfig extends RunOptions {
   readonly model: MlpSpec;
   readonly optimizer: TransformSpec;
   readonly train: Dataset;
@@ -25,60 +31,10 @@ export interface TrainConfig {
   readonly validation?: Dataset;
   /** Evaluated once, after the last step. */
   readonly test?: Dataset;
-  /** Default 100. */
-  readonly batchSize?: number;
-  /** Default 1 (give `epochs` or `steps`, not both). */
-  readonly epochs?: number;
-  readonly steps?: number;
-  /** Worker threads (lanes). Default: the machine's available parallelism. */
-  readonly workers?: number;
-  /** Micro-batches per batch, fixed whatever the worker count. Default 2. */
-  readonly microBatches?: number;
-  /** Default `sync`. */
-  readonly mode?: PipelineMode;
-  /** Async mode: how many updates a gradient may lag (default 1). */
-  readonly staleness?: number;
-  /**
-   * Sync mode: steps drawn ahead of the last one reported (default 1).
-   * The workers then run without waiting for the main thread, which wakes every few steps. Pause,
-   * stop and a new learning rate take effect within this many steps (1: at the next step); every step
-   * that runs is reported and the numbers do not depend on it.
-   */
-  readonly lookahead?: number;
-  /**
-   * Whether the first layer skips the input's zeros instead of multiplying them: 'auto' (default)
-   * when the data set is mostly zeros, as MNIST is (see docs/kernels.md); false always multiplies.
-   * Results differ only in float rounding; every worker decides alike.
-   */
-  readonly skipInputZeros?: SkipInputZeros;
-  /**
-   * How long a worker spins at a barrier (three per step) before it sleeps, in ms, in [0, 1000].
-   * Default 0.15. Longer (2) measured faster when the main thread does little per step, slower when
-   * it is busy (see `DEFAULT_BARRIER_SPIN_MS` and bench/pipeline).
-   */
-  readonly barrierSpinMs?: number;
-  /** Default 0. */
-  readonly seed?: number;
-  /** Evaluate the validation set every this many steps (0: only at epoch ends). Default 0. */
-  readonly evalEvery?: number;
-  /** Default `stop`. */
-  readonly nonFinite?: NonFinitePolicy;
   /** Steers the run; one is created when omitted (see the session's `controller`). */
   readonly controller?: RunController;
   /** Names the run in events. Default: a time-based id. */
   readonly runId?: string;
-  /**
-   * Sync mode: steps between the in-memory snapshots that failed steps roll back to, an integer ≥ 1.
-   * Each one ends a chunk of steps (the lanes wait meanwhile). Default `DEFAULT_SNAPSHOT_EVERY` (50).
-   */
-  readonly snapshotEvery?: number;
-  /** Kernel set: `auto` (wasm SIMD when available), `wasm` or `js`. GRADSTREAM_KERNELS overrides. Default `auto`. */
-  readonly kernels?: KernelPreference;
-  /**
-   * Emit `histogram` events of weights, gradients and activations (of a probe batch from the
-   * validation set, else the training set) after step 1 and every this many steps. Default 0: never.
-   */
-  readonly histogramEvery?: number;
   /** Test-only fault injection. */
   readonly faults?: WorkerInit['faults'];
   /** Continue from a checkpoint's state instead of fresh parameters. */
@@ -95,22 +51,8 @@ export interface TrainConfig {
   readonly safePointEvery?: number;
 }
 
-/**
- * The first step from `first` on after which the run must be at rest (sync chunks end there): an
- * evaluation, a histogram, a requested safe point, or the last step.
- */
-export function nextBoundary(config: TrainConfig, schedule: BatchSchedule, first: number): number {
-  const evalEvery = config.validation ? (config.evalEvery ?? 0) : 0;
-  const histogramEvery = config.histogramEvery ?? 0;
-  const safeEvery = config.safePointEvery ?? 0;
-  for (let step = first; step < schedule.totalSteps; step++) {
-    if (config.validation && step % schedule.stepsPerEpoch === 0) return step;
-    if (evalEvery > 0 && step % evalEvery === 0) return step;
-    if (histogramEvery > 0 && (step === 1 || step % histogramEvery === 0)) return step;
-    if (safeEvery > 0 && step % safeEvery === 0) return step;
-  }
-  return schedule.totalSteps;
-}
+/** The option table's run options `train` takes: those going to the plan and to the session. */
+export type RunOptions = OptionValues<'plan'> & OptionValues<'session'>;
 
 /** The state a resumed run starts from (what a checkpoint holds). */
 export interface ResumeState {
@@ -162,6 +104,8 @@ export interface TrainingSession {
   readonly runId: string;
   readonly plan: PipelinePlan;
   readonly schedule: BatchSchedule;
+  /** What follows each step (evaluations, histograms, safe points): the one plan every stage consults. */
+  readonly stepPlan: StepPlan;
   readonly memory: Arena;
   /** A main-thread view of the shared parameters (read it after the run, or between steps). */
   readonly network: Network;
@@ -174,5 +118,5 @@ export interface TrainingSession {
    * Starts a worker pool on this session's memory, for composing the stages by hand
    * (`batchSource` → `computeGradients` → `updateParams` → …). Close it when done.
    */
-  createRunner(): PoolRunner;
+  createRunner(): Runner;
 }

@@ -1,8 +1,8 @@
 // train(config): the stages composed — batch source → gradients → updates → evaluation → events —
 // over a Piscina pool on shared memory, steered by a controller, emitting TrainEvents.
 
-import { availableParallelism } from 'node:os';
 import { defer, type Observable } from 'rxjs';
+import { resolveOptions } from '../config/options.js';
 import type { Dataset } from '../data/dataset.js';
 import { GradstreamError } from '../errors.js';
 import type { Arena } from '../tensor/arena.js';
@@ -11,15 +11,16 @@ import { batchSchedule } from './batch-source.js';
 import { createController } from './controller.js';
 import { createPipelineMemory, mainNetwork } from './memory.js';
 import { createPlan, type PipelinePlan, slotRegion } from './plan.js';
-import { PoolRunner, runnerTiming } from './pool-runner.js';
+import { PoolRunner } from './pool-runner.js';
 import { runEvents } from './run-events.js';
 import { shareDataset } from './shared-data.js';
-import { nextBoundary, type ResumeState, type TrainConfig, type TrainingSession } from './train-config.js';
+import { createStepPlan } from './step-plan.js';
+import type { ResumeState, TrainConfig, TrainingSession } from './train-config.js';
 
 export {
   captureResumeState,
-  nextBoundary,
   type ResumeState,
+  type RunOptions,
   type SafePoint,
   type SessionState,
   type TrainConfig,
@@ -41,31 +42,29 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
       `train: ${config.train.name} has ${config.train.features} features, model.sizes[0] is ${model.sizes[0]}`,
     );
   }
-  const batchSize = config.batchSize ?? 100;
-  const plan = createPlan({
-    model,
-    optimizer,
-    batchSize,
-    workers: config.workers ?? availableParallelism(),
-    microBatches: config.microBatches,
-    mode: config.mode,
-    staleness: config.staleness,
-    lookahead: config.lookahead,
-    skipInputZeros: config.skipInputZeros,
-    seed: config.seed,
-    nonFinite: config.nonFinite,
-  });
+  // Every run option checked and defaulted from the option table before anything is allocated.
+  const plan = createPlan({ ...config, model, optimizer });
+  const run = resolveOptions('session', config, 'train');
   const schedule = batchSchedule({
     n: config.train.n,
-    batchSize,
-    epochs: config.epochs,
-    steps: config.steps,
+    batchSize: plan.batchSize,
+    // As in a config file: `steps`, when given, wins over `epochs`.
+    ...(run.steps !== undefined ? { steps: run.steps } : { epochs: run.epochs }),
   });
-  const timing = runnerTiming('train', config);
+  const stepPlan = createStepPlan(
+    {
+      evaluate: config.validation ? ['validation'] : [],
+      evalEvery: run.evalEvery,
+      atEnd: config.test ? ['test'] : [],
+      histogramEvery: run.histogramEvery,
+      safePointEvery: config.safePointEvery,
+    },
+    schedule,
+  );
   const datasets: Record<string, Dataset> = { train: config.train };
   if (config.validation) datasets.validation = config.validation;
   if (config.test) datasets.test = config.test;
-  const { arena: memory, kernels, data } = createPipelineMemory(plan, config.kernels, datasets);
+  const { arena: memory, kernels, data } = createPipelineMemory(plan, run.kernels, datasets);
   if (config.resume) loadResumeState(memory, plan, config.resume);
   const controller = config.controller ?? createController();
   const runId = config.runId ?? `run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
@@ -76,20 +75,19 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
       memory,
       train: shareDataset(train),
       evalSets: Object.fromEntries(Object.entries(evalSets).map(([k, ds]) => [k, shareDataset(ds)])),
-      snapshotEvery: timing.snapshotEvery,
       faults: config.faults,
       updates: config.resume?.updates,
       startStep: config.resume?.step,
       wasm: kernels.wasm?.handle,
-      barrierSpinMs: timing.barrierSpinMs,
       schedule,
-      lastStepFrom: (first) => nextBoundary(config, schedule, first),
+      lastStepFrom: (first) => stepPlan.nextBoundary(first),
     });
   };
   const session = {
     runId,
     plan,
     schedule,
+    stepPlan,
     memory,
     network: mainNetwork(plan, memory, kernels),
     controller,

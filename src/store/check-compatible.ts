@@ -2,25 +2,26 @@
 // other differences are allowed but reported, since they make the resumed run differ from a straight one.
 
 import { modelFromConfig, optimizerSpecFromConfig } from '../config/build.js';
-import type { RunConfig } from '../config/schema.js';
+import { optionRows } from '../config/options.js';
+import { type RunConfig, runConfigSchema } from '../config/schema.js';
 import { GradstreamError } from '../errors.js';
 import { mlpLayouts } from '../nn/mlp.js';
 import { optimizerSlotNames } from '../optim/optimizer.js';
 import type { Checkpoint } from './checkpoint-format.js';
 
-/** Config fields that may change on resume, at the cost of exactness (e.g. to train longer or fine-tune). */
-const SOFT_FIELDS = [
-  'model.dropout',
-  'model.weightDecay',
-  'optimizer',
-  'data',
-  'batchSize',
-  'seed',
-  'mode',
-  'staleness',
-  'lookahead',
-  'microBatches',
-] as const;
+/**
+ * Config fields that may change on resume at the cost of exactness (e.g. to fine-tune): the option
+ * table's rows marked `warn`. Rows marked `fixed` shape the saved state and are checked against the
+ * checkpoint's arrays below; rows marked `free` may change silently.
+ */
+const WARN_FIELDS = optionRows()
+  .filter((row) => row.option.resume === 'warn')
+  .map((row) => row.path);
+
+/** `fixed` rows outside the model, whose network is compared as built (hidden vs sizes are one network). */
+const FIXED_FIELDS = optionRows()
+  .filter((row) => row.option.resume === 'fixed' && row.option.goes !== 'model')
+  .map((row) => row.path);
 
 function get(config: unknown, path: string): unknown {
   let value = config;
@@ -52,6 +53,7 @@ function hardProblems(c: Checkpoint, config: RunConfig): string[] {
   differ('buffer count', c.buffers.length, layouts.buffers.size);
   const slots = [...optimizerSlotNames(optimizerSpecFromConfig(config.optimizer))].sort();
   differ('optimizer state slots', Object.keys(c.slots).sort().join(', '), slots.join(', '));
+  for (const field of FIXED_FIELDS) differ(field, get(savedConfig(c), field), get(config, field));
   for (const [name, slot] of Object.entries(c.slots)) {
     if (slot.length !== c.params.length)
       problems.push(`optimizer slot ${name} has ${slot.length} values, not ${c.params.length}`);
@@ -75,8 +77,15 @@ export function checkCompatible(checkpoint: Checkpoint, config: RunConfig, sourc
       cause: { source, problems },
     });
   }
-  return SOFT_FIELDS.filter((f) => !same(get(checkpoint.config, f), get(config, f))).map(
+  const saved = savedConfig(checkpoint);
+  return WARN_FIELDS.filter((f) => !same(get(saved, f), get(config, f))).map(
     (f) =>
-      `${f} differs from the checkpoint's (${JSON.stringify(get(checkpoint.config, f))}): the resumed run will not match an uninterrupted one`,
+      `${f} differs from the checkpoint's (${JSON.stringify(get(saved, f))}): the resumed run will not match an uninterrupted one`,
   );
+}
+
+/** The checkpoint's config with today's defaults filled in (options added since it was written). */
+function savedConfig(c: Checkpoint): unknown {
+  const parsed = runConfigSchema.safeParse(c.config);
+  return parsed.success ? parsed.data : c.config;
 }

@@ -1,6 +1,7 @@
 // The plain single-threaded training loop: shuffle, gather a batch, gradient, optimizer step,
 // evaluate per epoch. The reference the worker pipeline is measured against, and the simplest API.
 
+import { DEFAULTS } from '../config/schema.js';
 import { batchCount, epochOrder } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
 import { checkNumber, GradstreamError } from '../errors.js';
@@ -10,8 +11,8 @@ import type { MlpSpec } from '../nn/mlp.js';
 import { checkSkipInputZeros, type Network, type SkipInputZeros } from '../nn/network.js';
 import { learningRateAt, type Optimizer } from '../optim/optimizer.js';
 import type { TransformSpec } from '../optim/transform.js';
-import { entryAt } from '../tensor/layout.js';
 import { createLoopState } from './loop-state.js';
+import { nonFiniteError } from './non-finite.js';
 
 /** Options of {@link trainLoop}. */
 export interface TrainLoopOptions {
@@ -20,11 +21,11 @@ export interface TrainLoopOptions {
   readonly train: Dataset;
   /** Evaluated after every epoch (e.g. a validation split, or the test set for a final report). */
   readonly evaluation?: Dataset;
-  /** Default 1. */
+  /** Default 3 (as `train()` and the CLI). */
   readonly epochs?: number;
   /** Default 100 (the book's). */
   readonly batchSize?: number;
-  /** Seeds initialization, shuffling and dropout. Default 0. */
+  /** Seeds initialization, shuffling and dropout. Default 1 (as `train()` and the CLI). */
   readonly seed?: number;
   /** Kernel set: `auto` (wasm SIMD when available), `wasm` or `js`. GRADSTREAM_KERNELS overrides. Default `auto`. */
   readonly kernels?: KernelPreference;
@@ -64,22 +65,6 @@ export interface TrainLoopResult {
   readonly epochs: readonly EpochInfo[];
 }
 
-/** Throws ERR_NON_FINITE naming the step and the first parameter entry with a non-finite gradient. */
-function checkFinite(network: Network, loss: number, step: number): void {
-  if (Number.isFinite(loss)) return;
-  const g = network.grads;
-  let bad = -1;
-  for (let i = 0; i < g.length && bad < 0; i++) if (!Number.isFinite(g[i])) bad = i;
-  const where = bad >= 0 ? ` (first non-finite gradient in ${entryAt(network.layout, bad)?.name})` : '';
-  throw new GradstreamError(
-    'ERR_NON_FINITE',
-    `step ${step}: loss is ${loss}${where}; lower the learning rate?`,
-    {
-      cause: { step, loss },
-    },
-  );
-}
-
 /**
  * Trains `model` on `train` with `optimizer`, single-threaded.
  *
@@ -91,12 +76,16 @@ function checkFinite(network: Network, loss: number, step: number): void {
  */
 export function trainLoop(options: TrainLoopOptions): TrainLoopResult {
   const { model, train } = options;
-  const epochs = checkNumber('trainLoop', 'epochs', options.epochs ?? 1, { min: 1, integer: true });
-  const batchSize = checkNumber('trainLoop', 'batchSize', options.batchSize ?? 100, {
+  // The same defaults as train() and the CLI: the option table's.
+  const epochs = checkNumber('trainLoop', 'epochs', options.epochs ?? DEFAULTS.epochs, {
     min: 1,
     integer: true,
   });
-  const seed = checkNumber('trainLoop', 'seed', options.seed ?? 0, { integer: true });
+  const batchSize = checkNumber('trainLoop', 'batchSize', options.batchSize ?? DEFAULTS.batchSize, {
+    min: 1,
+    integer: true,
+  });
+  const seed = checkNumber('trainLoop', 'seed', options.seed ?? DEFAULTS.seed, { integer: true });
   if (train.features !== model.sizes[0]) {
     throw new GradstreamError(
       'ERR_SHAPE_MISMATCH',
@@ -125,7 +114,7 @@ export function trainLoop(options: TrainLoopOptions): TrainLoopResult {
       network.loadBatch(data, order, start, n);
       const step = optimizer.count + 1;
       const loss = network.lossAndGradient(n, step);
-      checkFinite(network, loss, step);
+      if (!Number.isFinite(loss)) throw nonFiniteError(network.layout, network.grads, step, loss);
       optimizer.step();
       lossSum += loss;
       if (options.onStep) {

@@ -8,9 +8,14 @@ describe('configFields', () => {
     expect(fields.get('optimizer.lr')).toEqual({
       path: 'optimizer.lr',
       default: '0.001',
+      derivedDefault: undefined,
       allowed: 'a number > 0',
+      flag: '--lr <rate>',
+      resume: 'warn',
       description: 'learning rate (the schedule’s start)',
     });
+    expect(fields.get('model.hidden')).toMatchObject({ default: undefined, resume: 'fixed' });
+    expect(fields.get('model.hidden')?.derivedDefault).toMatch(/100, 100/);
     expect(fields.get('checkpoint.keep')?.default).toBe('3');
     expect(fields.get('steps')?.default).toBeUndefined();
     expect(fields.has('model')).toBe(false);

@@ -3,8 +3,8 @@
 
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { barrierWait } from '../../src/pipeline/barrier.js';
-import { SYNC } from '../../src/pipeline/plan.js';
+import { barrierWait } from '../../src/pipeline/sync/barrier.js';
+import { WORD as SYNC } from '../../src/pipeline/sync/protocol.js';
 
 describe('barrierWait', () => {
   it('runs first, then last, on a single party, and releases at once', () => {

@@ -10,6 +10,7 @@ import { computeGradients } from '../../src/pipeline/compute-gradients.js';
 import { evaluateEvery } from '../../src/pipeline/evaluate-every.js';
 import { inStepOrder } from '../../src/pipeline/in-step-order.js';
 import type { GradientBatch, Runner, StepDescriptor, UpdateResult } from '../../src/pipeline/runner.js';
+import { createStepPlan } from '../../src/pipeline/step-plan.js';
 import { toTrainEvents } from '../../src/pipeline/to-train-events.js';
 import { updateParams } from '../../src/pipeline/update-params.js';
 import { testScheduler } from '../helpers/marbles.js';
@@ -142,13 +143,10 @@ describe('pipeline stages', () => {
           f: result(6),
         });
         const evaluated = updates.pipe(
-          evaluateEvery(runner, {
-            sets: ['validation'],
-            every: 2,
-            atEpochEnd: true,
-            atEnd: ['test'],
-            totalSteps: 6,
-          }),
+          evaluateEvery(
+            runner,
+            createStepPlan({ evaluate: ['validation'], evalEvery: 2, atEnd: ['test'] }, schedule),
+          ),
         );
         const v = { set: 'validation', loss: 0.5, accuracy: 0.9, n: 100 };
         const t = { ...v, set: 'test' };
@@ -177,8 +175,11 @@ describe('pipeline stages', () => {
         },
         close: async () => {},
       };
-      const options = { sets: ['validation'], every: 1, atEpochEnd: false, atEnd: ['test'], totalSteps: 1 };
-      const out = await lastValueFrom(of(result(1)).pipe(evaluateEvery(runner, options)));
+      const plan = createStepPlan(
+        { evaluate: ['validation'], evalEvery: 1, atEpochEnd: false, atEnd: ['test'] },
+        batchSchedule({ n: 4, batchSize: 4, steps: 1 }),
+      );
+      const out = await lastValueFrom(of(result(1)).pipe(evaluateEvery(runner, plan)));
       expect(out.evaluations.map((e) => e.set)).toEqual(['validation', 'test']);
       expect(log).toEqual(['start validation', 'end validation', 'start test', 'end test']);
     });

@@ -57,7 +57,7 @@ describe('checkCompatible', () => {
       config({ ...base, batchSize: 50, optimizer: { lr: 0.01 } }),
     );
     expect(warnings).toEqual([
-      'optimizer differs from the checkpoint\'s ({"name":"adam","lr":0.001}): the resumed run will not match an uninterrupted one',
+      "optimizer.lr differs from the checkpoint's (0.001): the resumed run will not match an uninterrupted one",
       "batchSize differs from the checkpoint's (100): the resumed run will not match an uninterrupted one",
     ]);
   });

@@ -1,8 +1,9 @@
-// A reusable barrier for worker threads on a shared Int32Array: every lane of a step waits here until
-// all have arrived. Waits are bounded and abortable, so a dead worker cannot hang the others.
+// A reusable barrier for worker threads on the protocol's shared words: every lane of a step waits
+// here until all have arrived (both modes: sync chunks thrice a step, async updates once). Waits are
+// bounded and abortable, so a dead worker cannot hang the others. Also the main thread's wake-ups.
 
-import { GradstreamError } from '../errors.js';
-import { SYNC } from './plan.js';
+import { GradstreamError } from '../../errors.js';
+import { WORD } from './protocol.js';
 
 /** How long a lane waits between checks of the abort flag. */
 const POLL_MS = 50;
@@ -16,15 +17,6 @@ export interface BarrierTiming {
   /** How long a lane spins before it sleeps (see DEFAULT_BARRIER_SPIN_MS). */
   readonly spinMs: number;
 }
-
-/**
- * A short spin hands over sooner when the lanes arrive close together (waking a sleeping thread
- * costs tens of µs on a VM). Spinning 2 ms (bench/pipeline) was faster in most long runs, and swung to
- * slower over a run's first steps when the main thread was busy: a spinning lane holds its core, so
- * the main thread, woken meanwhile, waits for a time slice instead of taking an idle core, and the
- * lanes then wait for it. The short spin also leaves the cores to the rest of the machine sooner.
- */
-export const DEFAULT_BARRIER_SPIN_MS = 0.15;
 
 /**
  * Blocks until `parties` threads have called it for the current generation. The last to arrive
@@ -60,9 +52,9 @@ export function barrierWait(
 // The spin and the sleep are separate functions on purpose: with both in barrierWait, V8 optimised it
 // from the hot spin loop (on-stack replacement) and deoptimised it on reaching the sleep path, which had
 // no type feedback yet: it was recompiled over and over in a run (seen with `node --trace-deopt`).
-const GENERATION = SYNC.barrierGeneration;
-const COUNT = SYNC.barrierCount;
-const ABORT = SYNC.abort;
+const GENERATION = WORD.barrierGeneration;
+const COUNT = WORD.barrierCount;
+const ABORT = WORD.abort;
 
 /** True once the generation moved on within `spinMs`. */
 function spunThrough(sync: Int32Array, generation: number, spinMs: number): boolean {
@@ -90,19 +82,6 @@ function sleepUntilReleased(sync: Int32Array, generation: number, parties: numbe
   }
 }
 
-/** Main thread: wakes every waiting lane with the abort flag raised. */
-export function abortBarrier(sync: Int32Array): void {
-  Atomics.store(sync, SYNC.abort, 1);
-  Atomics.notify(sync, SYNC.barrierGeneration);
-}
-
-/** Main thread, with no task in flight: clears the barrier and flags for the next step. */
-export function resetSync(sync: Int32Array): void {
-  Atomics.store(sync, SYNC.barrierCount, 0);
-  Atomics.store(sync, SYNC.abort, 0);
-  Atomics.store(sync, SYNC.nonFinite, 0);
-}
-
 /** Wake-ups the main thread waits on: a worker's message after it advanced a shared counter. */
 export class Wakeups {
   #waiters: Array<() => void> = [];
@@ -121,13 +100,12 @@ export class Wakeups {
 }
 
 /**
- * Main thread: resolves true once `sync[index] >= value`; false if `settled` (the tasks that would
+ * Main thread: resolves true once `counter()` reaches `value`; false if `settled` (the tasks that would
  * advance it) resolves first. It sleeps on `wakeups` (fired by worker messages) rather than on
  * Atomics.waitAsync, which in Node 20 leaks memory per call and does not keep the event loop alive.
  */
 export async function counterReached(
-  sync: Int32Array,
-  index: number,
+  counter: () => number,
   value: number,
   settled: Promise<unknown>,
   wakeups: Wakeups,
@@ -141,8 +119,8 @@ export async function counterReached(
       gaveUp = true;
     },
   );
-  while (Atomics.load(sync, index) < value) {
-    if (gaveUp) return Atomics.load(sync, index) >= value;
+  while (counter() < value) {
+    if (gaveUp) return counter() >= value;
     await Promise.race([wakeups.next(), stop]);
   }
   return true;

@@ -1,21 +1,18 @@
-// Sync mode on the pool: the workers run chunks of steps in lock step (barriers on shared memory)
-// without a task round trip per step, while the main thread follows their progress counters and
-// reports each step. A failed chunk is rolled back to the last snapshot and replayed.
+// The sync protocol's main-thread half (see protocol.ts for the picture): starts chunks as steps are
+// asked for, follows the lanes' counters, reports each step from the results ring, and rolls a
+// failed chunk back to the last snapshot and replays it.
 
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { GradstreamError } from '../errors.js';
-import type { Arena } from '../tensor/arena.js';
-import { abortBarrier, counterReached, resetSync, Wakeups } from './barrier.js';
-import { MAX_CHUNK_STEPS, type PipelinePlan, RESULT, SYNC } from './plan.js';
-import type { StateSnapshot } from './snapshot.js';
-import type { ChunkTask } from './tasks.js';
+import { GradstreamError } from '../../errors.js';
+import type { Arena } from '../../tensor/arena.js';
+import type { PipelinePlan } from '../plan.js';
+import type { StateSnapshot } from '../snapshot.js';
+import type { ChunkTask } from '../tasks.js';
+import { counterReached, Wakeups } from './barrier.js';
+import { MAX_CHUNK_STEPS, type StepRecord, StepResults, SyncWords } from './protocol.js';
 
-/** What one step of a chunk left in the results ring. */
-export interface ChunkStepResult {
-  readonly loss: number;
-  readonly gradNorm: number;
-  readonly applied: boolean;
-  readonly lrOverride: number | undefined;
+/** What one step of a chunk left in the results ring, with where the chunk stands after it. */
+export interface ChunkStepResult extends StepRecord {
   /** Updates applied up to and including this step. */
   readonly updates: number;
   /** The chunk ended at this step and nothing later was asked for: the state is this step's. */
@@ -51,97 +48,74 @@ export interface SyncChunksOptions {
 /** Drives sync chunks: starts them as steps are asked for, waits on their counters, recovers. */
 export class SyncChunks {
   readonly #o: SyncChunksOptions;
-  readonly #sync: Int32Array;
-  readonly #results: Float64Array;
+  readonly #words: SyncWords;
+  readonly #results: StepResults;
   #chunk: Chunk | undefined;
   /** The state after the last finished chunk: steps completed, updates applied. */
   #base: { step: number; updates: number };
   #attempts = 0;
   readonly #wakeups = new Wakeups();
+  readonly #gradsDone = () => this.#words.gradsDone;
+  readonly #progress = () => this.#words.progress;
 
   constructor(o: SyncChunksOptions, start: { step: number; updates: number }) {
     this.#o = o;
-    this.#sync = o.memory.i32('sync');
-    this.#results = o.memory.f64('results');
+    this.#words = SyncWords.of(o.memory);
+    this.#results = new StepResults(o.memory);
     this.#base = { ...start };
-    for (const index of [SYNC.gradsDone, SYNC.progress, SYNC.chunkEnd])
-      Atomics.store(this.#sync, index, start.step);
+    this.#words.rewind(start.step);
   }
 
-  /** Asks for `step` (starting a chunk when none runs) and resolves once its gradients are complete. */
-  async gradients(step: number): Promise<{ loss: number; boundary: boolean; ahead: number }> {
+  /**
+   * Asks for `step` (starting a chunk when none runs) and resolves once its gradients are complete,
+   * with how many steps after it the lanes run before the chunk's end (capped at the lookahead).
+   */
+  async gradients(step: number): Promise<{ loss: number; ahead: number }> {
     // Steps may be asked for out of order when several are drawn at once: the request only grows.
-    if (step > Atomics.load(this.#sync, SYNC.requested)) {
-      Atomics.store(this.#sync, SYNC.requested, step);
-      Atomics.notify(this.#sync, SYNC.requested);
-    }
-    await this.#until(SYNC.gradsDone, step);
+    this.#words.request(step);
+    await this.#until(this.#gradsDone, step);
     const last = this.#chunk?.last ?? step;
     return {
-      loss: this.#results[this.#at(step) + RESULT.loss],
-      boundary: step === last,
+      loss: this.#results.loss(step),
       ahead: Math.max(0, Math.min(this.#o.plan.lookahead, last - step)),
     };
   }
 
   /** Resolves with `step`'s results once its update is applied on every shard. */
   async update(step: number): Promise<ChunkStepResult> {
-    await this.#until(SYNC.progress, step);
+    const words = this.#words;
+    await this.#until(this.#progress, step);
     const chunk = this.#chunk;
-    if (chunk && Atomics.load(this.#sync, SYNC.requested) <= step) {
+    if (chunk && words.requested <= step) {
       // Nothing later asked for (pausing, stopping, or the run's end): the lanes end the chunk at the
       // next step's first barrier, unless that step is asked for meanwhile. Wait for either, so that
       // a step the run stops at is known as the chunk's end, a safe point.
-      while (
-        !chunk.settled &&
-        Atomics.load(this.#sync, SYNC.chunkEnd) !== step &&
-        Atomics.load(this.#sync, SYNC.gradsDone) <= step
-      ) {
+      while (!chunk.settled && words.chunkEnd !== step && words.gradsDone <= step) {
         await Promise.race([this.#wakeups.next(), chunk.done.catch(() => {})]);
       }
     }
-    const at = this.#at(step);
-    const lr = this.#results[at + RESULT.lrOverride];
+    const record = this.#results.read(step);
     const updates =
-      chunk && step >= chunk.first ? chunk.t0 + this.#applied(chunk.first, step) : this.#base.updates;
+      chunk && step >= chunk.first
+        ? chunk.t0 + this.#results.appliedBetween(chunk.first, step)
+        : this.#base.updates;
     let quiescent = false;
-    if (
-      chunk &&
-      Atomics.load(this.#sync, SYNC.chunkEnd) === step &&
-      Atomics.load(this.#sync, SYNC.progress) === step
-    ) {
+    if (chunk && words.chunkEnd === step && words.progress === step) {
       await this.#finish(chunk);
-      quiescent = Atomics.load(this.#sync, SYNC.requested) <= step;
+      quiescent = words.requested <= step;
       this.#attempts = 0;
       const snap = this.#o.snapshot;
       if (quiescent && step - snap.steps >= this.#o.snapshotEvery) snap.take(updates, step);
     }
-    return {
-      loss: this.#results[at + RESULT.loss],
-      gradNorm: this.#results[at + RESULT.gradNorm],
-      applied: this.#results[at + RESULT.applied] === 1,
-      lrOverride: Number.isNaN(lr) ? undefined : lr,
-      updates,
-      quiescent,
-    };
-  }
-
-  #at(step: number): number {
-    return RESULT.width * (step % MAX_CHUNK_STEPS);
-  }
-
-  #applied(first: number, last: number): number {
-    let n = 0;
-    for (let s = first; s <= last; s++) n += this.#results[this.#at(s) + RESULT.applied];
-    return n;
+    return { ...record, updates, quiescent };
   }
 
   /** After a chunk returned normally: its end becomes the base the next chunk starts from. */
   async #finish(chunk: Chunk): Promise<void> {
     await chunk.done.catch(() => {});
     if (this.#chunk !== chunk) return;
-    const end = Atomics.load(this.#sync, SYNC.chunkEnd);
-    this.#base = { step: end, updates: chunk.t0 + this.#applied(chunk.first, end) };
+    const end = this.#words.chunkEnd;
+    this.#base = { step: end, updates: chunk.t0 + this.#results.appliedBetween(chunk.first, end) };
     this.#chunk = undefined;
   }
 
@@ -156,7 +130,7 @@ export class SyncChunks {
   }
 
   #launch(first: number, last: number, t0: number): void {
-    resetSync(this.#sync);
+    this.#words.reset();
     // A channel per lane: whichever lane has slack posts the step's wake-up to the main thread.
     const channels = Array.from({ length: this.#o.plan.lanes }, () => new MessageChannel());
     for (const channel of channels) channel.port1.on('message', () => this.#wakeups.fire());
@@ -177,19 +151,19 @@ export class SyncChunks {
       (error) => {
         chunk.settled = true;
         chunk.error = error;
-        abortBarrier(this.#sync); // wake the lanes still waiting, so the chunk settles promptly
+        this.#words.abort(); // wake the lanes still waiting, so the chunk settles promptly
       },
     );
     this.#chunk = chunk;
   }
 
   /** Waits for a counter to reach `step`: starts chunks as needed and recovers from failed ones. */
-  async #until(index: number, step: number): Promise<void> {
+  async #until(counter: () => number, step: number): Promise<void> {
     for (;;) {
-      if (Atomics.load(this.#sync, index) >= step && !this.#chunk?.error) return;
+      if (counter() >= step && !this.#chunk?.error) return;
       if (!this.#chunk) this.#start();
       const chunk = this.#chunk as Chunk;
-      if (await counterReached(this.#sync, index, step, chunk.done, this.#wakeups)) return;
+      if (await counterReached(counter, step, chunk.done, this.#wakeups)) return;
       await chunk.done.catch(() => {});
       // Several steps may wait at once (the lookahead): the first to get here finishes or recovers
       // the chunk, the others then find its successor.
@@ -212,10 +186,9 @@ export class SyncChunks {
     }
     const snap = this.#o.snapshot;
     snap.restore();
-    for (const index of [SYNC.gradsDone, SYNC.progress, SYNC.chunkEnd])
-      Atomics.store(this.#sync, index, snap.steps);
+    this.#words.rewind(snap.steps);
     this.#base = { step: snap.steps, updates: snap.updates };
-    const last = Math.max(step, Atomics.load(this.#sync, SYNC.requested));
+    const last = Math.max(step, this.#words.requested);
     this.#launch(snap.steps + 1, last, snap.updates);
   }
 }
