@@ -7,7 +7,7 @@ import { loadMnist } from '../../src/data/mnist.js';
 import { mlp } from '../../src/nn/mlp.js';
 import { adam } from '../../src/optim/alias.js';
 import { histogram } from '../../src/pipeline/histograms.js';
-import { train } from '../../src/pipeline/train.js';
+import { createTrainingSession, train } from '../../src/pipeline/train.js';
 import type { HistogramEvent } from '../../src/train/events.js';
 
 describe('histogram', () => {
@@ -56,5 +56,38 @@ describe('train with histogramEvery', () => {
     expect(w1.counts.reduce((a, b) => a + b, 0)).toBe(784 * 20);
     const a1 = histograms.find((h) => h.step === 10 && h.kind === 'activations' && h.layer === 'act1')!;
     expect(a1.edges[0]).toBe(0); // ReLU outputs: nothing below zero
+  });
+});
+
+describe('histograms change no result', () => {
+  it('leaves parameters and batch-norm running statistics bit-identical to a run without them', async () => {
+    const { train: data, test } = loadMnist({ trainLimit: 1000, testLimit: 200 });
+    const run = async (histogramEvery: number) => {
+      const session = createTrainingSession({
+        model: mlp({ sizes: [784, 16, 10], batchNorm: true }),
+        optimizer: adam({ lr: 1e-3 }),
+        train: data,
+        validation: test,
+        steps: 12,
+        batchSize: 50,
+        workers: 2,
+        seed: 3,
+        histogramEvery,
+      });
+      const events = await lastValueFrom(session.events$.pipe(toArray()));
+      return {
+        histograms: events.filter((e) => e.type === 'histogram').length,
+        params: session.network.params.slice(),
+        buffers: session.network.buffers.slice(),
+      };
+    };
+    const without = await run(0);
+    const withHistograms = await run(1); // after every step: a training-mode forward pass each time
+    expect(without.histograms).toBe(0);
+    expect(withHistograms.histograms).toBeGreaterThan(12);
+    expect(withHistograms.params).toEqual(without.params);
+    // The histograms' forward pass in training mode computes batch statistics: they must not reach
+    // the running averages the run evaluates with and checkpoints.
+    expect(withHistograms.buffers).toEqual(without.buffers);
   });
 });
