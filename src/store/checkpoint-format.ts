@@ -1,8 +1,10 @@
 // The checkpoint file format: magic, version, a JSON header, raw little-endian float32 arrays, and a
-// SHA-256 of everything before it. Encoding and checked decoding only; files are checkpoint.ts's job.
+// SHA-256 of everything before it. Encoding and checked decoding only: the checkpoint's own fields are
+// checked by run-state.ts (`checkCheckpoint`), files are checkpoint.ts's job.
 
 import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
+import { describeValue } from '../errors.js';
 import { type Checkpoint, checkCheckpoint, checkpointError } from './run-state.js';
 
 export type { Checkpoint, DataCursor } from './run-state.js';
@@ -161,9 +163,12 @@ export function decodeCheckpoint(bytes: Buffer, source: string): Checkpoint {
   if (header?.format !== 'gradstream-checkpoint')
     throw checkpointError(source, 'the header is not a checkpoint header');
   if (header.endian !== 'LE')
-    throw checkpointError(source, `header field "endian" must be "LE", got ${JSON.stringify(header.endian)}`);
+    throw checkpointError(source, `header field "endian" must be "LE", got ${describeValue(header.endian)}`);
   if (typeof payloadBytes !== 'number' || body.length - payloadStart !== payloadBytes)
-    throw checkpointError(source, `header field "payloadBytes" must be ${body.length - payloadStart}`);
+    throw checkpointError(
+      source,
+      `header field "payloadBytes" must be ${body.length - payloadStart}, got ${describeValue(payloadBytes)}`,
+    );
   const arrays = new Map<string, Float32Array>();
   for (const e of arrayEntries(header, payloadBytes, source)) {
     const start = payloadStart + e.offset;
