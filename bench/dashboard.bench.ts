@@ -56,7 +56,7 @@ function run(trainer: Trainer, steps: number): Observable<TrainEvent> {
   const model = mlp({ sizes: [784, 100, 100, 100, 100, 10] });
   const optimizer = adam({ lr: 1e-3 });
   if (trainer === 'pipeline')
-    return train({ model, optimizer, train: data, steps, batchSize: BATCH, seed: 1 });
+    return train({ model, optimizer, train: data, steps, batchSize: BATCH, seed: 1, histogramEvery: 0 });
   // The main-thread loop (JS kernels) yields to the event loop every 4 steps: the server runs in those gaps.
   const evaluation = subset(mnist.test, 0, 100);
   return loopEvents({

@@ -162,6 +162,7 @@ async function pipeline(v: Variant): Promise<{ rate: number; use: ThreadUse }> {
     lookahead: v.lookahead,
     barrierSpinMs: v.barrierSpinMs,
     seed: 1,
+    histogramEvery: 0, // the training alone (train()'s default takes histograms every 50 steps)
   });
   const record = tap((e: { type: string }) => {
     if (e.type !== 'step') return;
