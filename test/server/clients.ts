@@ -20,7 +20,9 @@ export interface TestClient {
   readonly position: { session?: string; seq: number };
   /** Resolves with the close code and reason. */
   readonly closed: Promise<{ code: number; reason: string }>;
-  /** Resolves once `predicate` holds after some message (checked on each message). */
+  /** Pings received, counted from before the socket opened (one may arrive with the handshake). */
+  pings: number;
+  /** Resolves once `predicate` holds after some message or ping (checked on each). */
   until(predicate: () => boolean, timeoutMs?: number): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ export function connect(port: number, options: ConnectOptions = {}): Promise<Tes
     closed: new Promise((resolve) =>
       ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
     ),
+    pings: 0,
     until(predicate, timeoutMs = 20_000) {
       if (predicate()) return Promise.resolve();
       return new Promise((resolve, reject) => {
@@ -106,6 +109,10 @@ export function connect(port: number, options: ConnectOptions = {}): Promise<Tes
   };
   ws.on('message', (data) => {
     onMessage(client, data.toString());
+    for (const check of [...waiters]) check();
+  });
+  ws.on('ping', () => {
+    client.pings++;
     for (const check of [...waiters]) check();
   });
   return new Promise((resolve, reject) => {
