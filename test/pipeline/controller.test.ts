@@ -49,6 +49,7 @@ describe('run controller', () => {
         workers: 2,
         seed: 1,
         lookahead,
+        histogramEvery: 0, // no chunk ends but the snapshots', so the steps drawn at the pause are 3 + L
         controller,
       }).pipe(
         tap((e) => {
