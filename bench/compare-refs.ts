@@ -32,7 +32,11 @@ try {
   const runOnce = (dir: string): Map<string, number> => {
     const file = join(dir, 'bench', `${bench}.bench.ts`);
     if (!existsSync(file)) throw new Error(`no bench ${file}`);
-    const out = execFileSync('npx', ['tsx', file, ...benchArgs], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('npx', ['tsx', file, ...benchArgs], {
+      cwd: dir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const lines = out.split('\n').filter((l) => l.startsWith('|'));
     const header = lines[0].split('|').map((c) => c.trim());
     const column = header.findIndex((c) => c.includes('paired'));
@@ -56,7 +60,9 @@ try {
   console.log(
     `\nbench/compare-refs — bench/${bench}.bench.ts ${benchArgs.join(' ')}; base ${baseCommit}, head ${headCommit}; ${cpus()[0].model}, ${cpus().length} cores, Node ${process.version}; ${rounds} rounds, alternating order\n`,
   );
-  console.log('| row | base × loop (median) | head × loop (median) | head / base (median of paired ratios) | head / base per round |');
+  console.log(
+    '| row | base × loop (median) | head × loop (median) | head / base (median of paired ratios) | head / base per round |',
+  );
   console.log('|---|---:|---:|---:|---|');
   for (const label of results.head[0].keys()) {
     const b = results.base.map((m) => m.get(label) ?? Number.NaN);

@@ -26,7 +26,7 @@ export function runEvents(config: TrainConfig, s: SessionState): Observable<Trai
     const started = performance.now();
     let lastStep = config.resume?.step ?? 0;
     let skipped = 0;
-    const epochLoss: EpochLoss = { ...(config.resume?.epochLoss ?? { sum: 0, steps: 0 }) };
+    const epochLoss: EpochLoss = { ...(config.resume?.epochLoss ?? { sum: 0, steps: 0 }) }; // a fresh run: none yet
     const credits = new StepCredits(controller, plan.ring, lastStep);
     // Steps whose gradients may be pending at once: async, the ring; sync, the lookahead.
     const inFlight = plan.mode === 'sync' ? plan.lookahead : plan.ring;

@@ -64,7 +64,7 @@ export interface ResumeState {
   readonly buffers: Float32Array;
   readonly slots: Readonly<Record<string, Float32Array>>;
   /** The running loss of the epoch in progress, so its epoch event reports the same mean. */
-  readonly epochLoss?: EpochLoss;
+  readonly epochLoss: EpochLoss;
 }
 
 /** Where a run stands between two steps. */

@@ -378,7 +378,7 @@ export function toCheckpoint(state: ResumeState, meta: CheckpointMeta): Checkpoi
     {
       step: state.step,
       updates: state.updates,
-      epochLoss: { ...(state.epochLoss ?? { sum: 0, steps: 0 }) },
+      epochLoss: { ...state.epochLoss },
       runId: meta.runId,
       cursor: {
         epoch: meta.cursor.epoch,
