@@ -7,8 +7,7 @@ import { type MlpSpec, mlp } from '../nn/mlp.js';
 import { optimizerFromConfig } from '../optim/from-config.js';
 import type { LearningRate } from '../optim/scale-by-learning-rate.js';
 import type { TransformSpec } from '../optim/transform.js';
-import type { PlanOptions } from '../pipeline/plan.js';
-import { pickOptions } from './options.js';
+import { type OptionValues, pickOptions } from './options.js';
 import { scheduleFromConfig } from './schedule-config.js';
 import type { InitConfig, RunConfig } from './schema.js';
 
@@ -27,8 +26,8 @@ export interface RunObjects {
   readonly optimizer: TransformSpec;
   /** The learning rate the optimizer was built with: `optimizer.lr`, or the schedule starting at it. */
   readonly lr: LearningRate;
-  /** Options of `createPlan`. */
-  readonly plan: PlanOptions;
+  /** Options of `createPlan` (its `PlanOptions`): the model, the optimizer and the table's `plan` options. */
+  readonly plan: { readonly model: MlpSpec; readonly optimizer: TransformSpec } & OptionValues<'plan'>;
 }
 
 function initSpec(init: InitConfig | undefined): InitSpec | undefined {

@@ -3,7 +3,23 @@
 
 import { Observable } from 'rxjs';
 import { checkNumber, invalidOption } from '../errors.js';
-import type { StepDescriptor } from './runner.js';
+
+/** The rows a step trains on: positions [start, start + count) of epoch `epoch`'s seeded order. */
+export interface StepRows {
+  /** 1-based index of the batch in the run (keys dropout; names the step in events and errors). */
+  readonly step: number;
+  readonly epoch: number;
+  readonly start: number;
+  readonly count: number;
+}
+
+/** A step as the batch source emits it. */
+export interface StepDescriptor extends StepRows {
+  /** The learning rate the controller set when the step was drawn (undefined: follow the schedule). */
+  readonly lrOverride?: number | undefined;
+  /** True for the last step of its epoch. */
+  readonly endOfEpoch: boolean;
+}
 
 /** How many steps a run has and how they map to epochs. */
 export interface BatchSchedule {

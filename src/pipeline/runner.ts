@@ -3,15 +3,9 @@
 
 import type { ObservableInput } from 'rxjs';
 import type { Evaluation } from '../nn/evaluate.js';
-import type { StepRows } from './tasks.js';
+import type { StepDescriptor } from './batch-source.js';
 
-/** A step as the batch source emits it. */
-export interface StepDescriptor extends StepRows {
-  /** The learning rate the controller set when the step was drawn (undefined: follow the schedule). */
-  readonly lrOverride?: number | undefined;
-  /** True for the last step of its epoch. */
-  readonly endOfEpoch: boolean;
-}
+export type { StepDescriptor } from './batch-source.js';
 
 /**
  * How the pipeline may pace around a step, as the runner says. Sync chunks say it: their workers run

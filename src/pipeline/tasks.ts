@@ -4,7 +4,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { WasmKernelHandle } from '../kernels/wasm/wasm-kernels.js';
 import type { ArenaDescriptor } from '../tensor/arena.js';
-import type { BatchSchedule } from './batch-source.js';
+import type { BatchSchedule, StepRows } from './batch-source.js';
 import type { PipelinePlan } from './plan.js';
 import type { SharedDataset } from './shared-data.js';
 import type { BarrierTiming } from './sync/barrier.js';
@@ -26,15 +26,6 @@ export interface WorkerInit {
   readonly schedule: BatchSchedule;
   /** Test-only fault injection: the lane exits its thread once, at this step. */
   readonly faults?: { readonly exitAtStep: number; readonly lane: number } | undefined;
-}
-
-/** The rows a step trains on: positions [start, start + count) of epoch `epoch`'s seeded order. */
-export interface StepRows {
-  /** 1-based index of the batch in the run (keys dropout; names the step in events and errors). */
-  readonly step: number;
-  readonly epoch: number;
-  readonly start: number;
-  readonly count: number;
 }
 
 /** Gradients of one lane's micro-batches of a step, into ring entry `ring`. */
@@ -82,3 +73,5 @@ export interface EvalSums {
   readonly correct: number;
   readonly n: number;
 }
+
+export type { StepRows } from './batch-source.js';
