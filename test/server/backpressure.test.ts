@@ -2,7 +2,7 @@
 // not the other clients, and not a real `train()` run on the same event loop.
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { endWith, from, interval, mergeMap, type Observable, take } from 'rxjs';
+import { endWith, from, interval, mergeMap, type Observable, take, tap } from 'rxjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DashboardServer, startDashboardServer } from '../../src/server/dashboard-server.js';
 import type { TrainEvent } from '../../src/train/events.js';
@@ -46,10 +46,15 @@ describe('startDashboardServer', () => {
       // Stop reading: the kernel's socket buffers fill, then ws's send buffer (bufferedAmount) grows.
       stalled.ws.pause();
       const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-      loopDelay.enable();
       server.attachRun('heavy', heavyHistograms(100));
-      // train() on 2 workers: 3 epochs of 40 steps, with its own histograms every 10 steps.
-      server.attachRun('mnist', realTraining({ epochs: 3, workers: 2, seed: 1, histogramEvery: 10 }));
+      // train() on 2 workers: 3 epochs of 40 steps, with its own histograms every 10 steps. The event
+      // loop is watched from its first step on: train()'s set-up (shared memory, the pool) is not
+      // what this test is about.
+      const run = realTraining({ epochs: 3, workers: 2, seed: 1, histogramEvery: 10 });
+      server.attachRun(
+        'mnist',
+        run.pipe(tap((e) => e.type === 'step' && e.step === 1 && loopDelay.enable())),
+      );
       let maxBuffered = 0;
       const sampler = setInterval(() => {
         maxBuffered = Math.max(maxBuffered, server!.stats().clients[3].bufferedAmount);
@@ -73,8 +78,8 @@ describe('startDashboardServer', () => {
       expect(maxBuffered).toBeLessThanOrEqual(budgetBytes + largestFrame);
       // Nothing waited on the stalled socket: broadcast rounds stayed short and the event loop that
       // training runs on kept turning (the bound is loose: the in-process clients parse ~3 MB/s too).
-      expect(stats.maxTickMs).toBeLessThan(200);
-      expect(loopDelay.max / 1e6).toBeLessThan(750);
+      expect(stats.maxTickMs, 'the slowest broadcast round, ms').toBeLessThan(200);
+      expect(loopDelay.max / 1e6, 'the longest event-loop delay while training, ms').toBeLessThan(750);
 
       // Once it reads again, it gets the latest state (a snapshot), not the backlog it missed.
       stalled.ws.resume();
