@@ -366,7 +366,7 @@ export const RUN_OPTIONS = {
   }),
   lookahead: option(int(1, 64), {
     default: 1,
-    description: 'sync: steps drawn ahead; pause, stop and lr changes land within this many steps',
+    description: 'sync: steps drawn ahead; pause, stop and lr changes land within this many steps + 1',
     flag: numeric('--lookahead <n>'),
     resume: 'free',
     goes: 'plan',

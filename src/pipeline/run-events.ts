@@ -4,6 +4,7 @@
 // (safe-points.ts), all consulting the session's one step plan.
 
 import { concat, defer, finalize, Observable, of, tap } from 'rxjs';
+import { mlpLayouts } from '../nn/mlp.js';
 import type { TrainEvent } from '../train/events.js';
 import { batchSource } from './batch-source.js';
 import { computeGradients } from './compute-gradients.js';
@@ -17,6 +18,11 @@ import { drawAheadOnGradients, StepCredits } from './step-credits.js';
 import type { EpochLoss } from './to-train-events.js';
 import type { SessionState, TrainConfig } from './train-config.js';
 import { updateParams } from './update-params.js';
+
+/** The model's parameters, without the layout's alignment padding. */
+function trainableCount(plan: SessionState['plan']): number {
+  return mlpLayouts(plan.model).params.entries.reduce((n, e) => n + e.length, 0);
+}
 
 /** The cold observable of a prepared session's events (see `createTrainingSession`). */
 export function runEvents(config: TrainConfig, s: SessionState): Observable<TrainEvent> {
@@ -57,7 +63,7 @@ export function runEvents(config: TrainConfig, s: SessionState): Observable<Trai
       config: { plan, schedule } as unknown as Record<string, unknown>,
       totalSteps: schedule.totalSteps,
       stepsPerEpoch: schedule.stepsPerEpoch,
-      paramCount: plan.paramSize,
+      paramCount: trainableCount(plan),
       time: Date.now(),
     };
     const end = defer(() =>

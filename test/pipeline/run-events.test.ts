@@ -256,8 +256,14 @@ describe('runEvents with a fake runner', () => {
       } as unknown as SessionState;
       const validation = { n: 10 } as never;
       const seen: [number, string][] = [];
+      let paramCount = -1;
       runEvents({ model, optimizer, train: validation, validation, histogramEvery: 0 }, session)
-        .pipe(map((e) => `${e.type}${'step' in e && e.type !== 'end' ? e.step : ''}`))
+        .pipe(
+          map((e) => {
+            if (e.type === 'start') paramCount = e.paramCount;
+            return `${e.type}${'step' in e && e.type !== 'end' ? e.step : ''}`;
+          }),
+        )
         .subscribe((label) => seen.push([scheduler.now(), label]));
       scheduler.flush();
       // gradients take 2 frames, an update 1, an evaluation 1: a step every 3 frames, 4 at an epoch's end
@@ -276,6 +282,9 @@ describe('runEvents with a fake runner', () => {
         [20, 'end'],
       ]);
       expect(drawnAt).toEqual([0, 3, 6, 10, 13, 16]);
+      // The model's 4×2 weights and 2 biases, not the layout's aligned size.
+      expect(paramCount).toBe(10);
+      expect(plan.paramSize).toBeGreaterThan(10);
     });
   });
 });
