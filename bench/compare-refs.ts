@@ -3,12 +3,14 @@
 // every bench run measures its rows against its own plain loop in the same process, so the machine's
 // drift between runs cancels in each run's ratio, and the rounds pair the two versions' ratios.
 // The base is checked out (git worktree) into a temporary folder that shares this tree's node_modules,
-// and its wasm kernels are built there.
+// and its wasm kernels are built there. The bench's own file is this tree's in both (copied into the
+// base), so only the library under it differs; environment variables (e.g. the pipeline bench's
+// BENCH_VARIANTS) reach both runs.
 // Usage: npx tsx bench/compare-refs.ts <base-ref> [rounds=3] [bench=pipeline] [bench args…]
 // e.g.   npx tsx bench/compare-refs.ts 3bcc353 5 pipeline 1500 1 500
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -27,6 +29,7 @@ git('worktree', 'add', '--detach', base, baseRef);
 try {
   symlinkSync(join(head, 'node_modules'), join(base, 'node_modules'), 'dir');
   execFileSync('npx', ['tsx', 'scripts/build-wasm.ts'], { cwd: base, stdio: 'ignore' });
+  copyFileSync(join(head, 'bench', `${bench}.bench.ts`), join(base, 'bench', `${bench}.bench.ts`));
 
   /** One bench run in `dir`: its table's rows, label → the last numeric column named "paired". */
   const runOnce = (dir: string): Map<string, number> => {

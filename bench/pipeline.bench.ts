@@ -12,7 +12,7 @@
 // hundred ms of compiler threads' CPU on cores the lanes need), which the loop, running on the
 // already-warm main thread, does not; `warmup` 10 shows that short-run case.
 // Thread columns (Linux): CPU and run-queue wait per timed step from /proc/self/task/*/schedstat.
-// Usage: npx tsx bench/pipeline.bench.ts [steps=1500] [repeats=5] [warmup=500]
+// Usage: npx tsx bench/pipeline.bench.ts [steps=1500] [repeats=5] [warmup=500]; BENCH_VARIANTS=1,4 picks rows
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -127,7 +127,7 @@ interface Variant {
   readonly busyMsPerStep?: number;
 }
 
-const VARIANTS: readonly Variant[] = [
+const ALL_VARIANTS: readonly Variant[] = [
   { label: 'pipeline, 1 worker', workers: 1 },
   { label: 'pipeline, 2 workers', workers: 2 },
   { label: 'pipeline, 2 workers, lookahead 8', workers: 2, lookahead: 8 },
@@ -146,6 +146,10 @@ const VARIANTS: readonly Variant[] = [
     barrierSpinMs: 2,
   },
 ];
+
+// BENCH_VARIANTS=1,4 runs only those rows (0-based, in the order above): fewer rows, more repeats.
+const picked = process.env.BENCH_VARIANTS?.split(',').map(Number);
+const VARIANTS = picked ? picked.map((i) => ALL_VARIANTS[i]) : ALL_VARIANTS;
 
 /** Samples/s of the pipeline, and what its threads used per timed step. */
 async function pipeline(v: Variant): Promise<{ rate: number; use: ThreadUse }> {
