@@ -6,7 +6,8 @@
 // and its wasm kernels are built there. The bench's own file is this tree's in both (copied into the
 // base), so only the library under it differs; environment variables (e.g. the pipeline bench's
 // BENCH_VARIANTS) reach both runs.
-// Usage: npx tsx bench/compare-refs.ts <base-ref> [rounds=3] [bench=pipeline] [bench args…]
+// Usage: npx tsx bench/compare-refs.ts <base-ref>[..<head-ref>] [rounds=3] [bench=pipeline] [bench args…]
+// (without ..<head-ref> the head is this working tree)
 // e.g.   npx tsx bench/compare-refs.ts 3bcc353 5 pipeline 1500 1 500
 
 import { execFileSync } from 'node:child_process';
@@ -14,23 +15,31 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const [baseRef, roundsArg = '3', bench = 'pipeline', ...benchArgs] = process.argv.slice(2);
+const [refs, roundsArg = '3', bench = 'pipeline', ...benchArgs] = process.argv.slice(2);
+const [baseRef, headRef] = (refs ?? '').split('..');
 if (!baseRef) {
   process.stderr.write('usage: npx tsx bench/compare-refs.ts <base-ref> [rounds] [bench] [bench args…]\n');
   process.exit(2);
 }
 const rounds = Number(roundsArg);
-const head = resolve(import.meta.dirname, '..');
-const base = mkdtempSync(join(tmpdir(), 'gradstream-base-'));
-const git = (...args: string[]) => execFileSync('git', args, { cwd: head, encoding: 'utf8' }).trim();
+const tree = resolve(import.meta.dirname, '..');
+const git = (...args: string[]) => execFileSync('git', args, { cwd: tree, encoding: 'utf8' }).trim();
 const baseCommit = git('rev-parse', '--short', baseRef);
-const headCommit = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? '+changes' : ''}`;
-git('worktree', 'add', '--detach', base, baseRef);
+const headCommit = headRef
+  ? git('rev-parse', '--short', headRef)
+  : `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? '+changes' : ''}`;
+/** A worktree of `ref` in a temporary folder, sharing this tree's node_modules, its wasm built. */
+const checkout = (ref: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'gradstream-ref-'));
+  git('worktree', 'add', '--detach', dir, ref);
+  symlinkSync(join(tree, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  execFileSync('npx', ['tsx', 'scripts/build-wasm.ts'], { cwd: dir, stdio: 'ignore' });
+  copyFileSync(join(tree, 'bench', `${bench}.bench.ts`), join(dir, 'bench', `${bench}.bench.ts`));
+  return dir;
+};
+const base = checkout(baseRef);
+const head = headRef ? checkout(headRef) : tree;
 try {
-  symlinkSync(join(head, 'node_modules'), join(base, 'node_modules'), 'dir');
-  execFileSync('npx', ['tsx', 'scripts/build-wasm.ts'], { cwd: base, stdio: 'ignore' });
-  copyFileSync(join(head, 'bench', `${bench}.bench.ts`), join(base, 'bench', `${bench}.bench.ts`));
-
   /** One bench run in `dir`: its table's rows, label → the last numeric column named "paired". */
   const runOnce = (dir: string): Map<string, number> => {
     const file = join(dir, 'bench', `${bench}.bench.ts`);
@@ -76,6 +85,8 @@ try {
     );
   }
 } finally {
-  git('worktree', 'remove', '--force', base);
-  rmSync(base, { recursive: true, force: true });
+  for (const dir of headRef ? [base, head] : [base]) {
+    git('worktree', 'remove', '--force', dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
