@@ -14,7 +14,7 @@ const SPIN_LOADS = 1000;
 /** How long a lane waits at a barrier, fixed per run (made once: barrierWait runs thrice a step). */
 export interface BarrierTiming {
   readonly timeoutMs: number;
-  /** How long a lane spins before it sleeps (see DEFAULT_BARRIER_SPIN_MS). */
+  /** How long a lane spins before it sleeps (the `barrierSpinMs` option). */
   readonly spinMs: number;
 }
 
