@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
  * starts one). Everything else (browser, cli, kernels, labs, pipeline, server, store, workers, the
  * top-level files) runs only in `npm test`, which runs both projects.
  */
-export const UNIT_FOLDERS = ['config', 'dashboard', 'data', 'nn', 'optim', 'tensor', 'train'];
+export const UNIT_FOLDERS = ['config', 'dashboard', 'data', 'fuzz', 'nn', 'optim', 'tensor', 'train'];
 const unit = UNIT_FOLDERS.map((folder) => `test/${folder}/**/*.test.ts`);
 
 export default defineConfig({
