@@ -14,7 +14,6 @@ const program = new Command('gradstream')
   .description(
     'Train neural networks in Node.js as reactive streams (chapter 6 of Deep Learning from Scratch).',
   )
-  .showHelpAfterError()
   .exitOverride(); // inherited by the commands below, so bad flags reach the catch and exit 2
 
 registerTrainCommand(program);
@@ -22,6 +21,24 @@ registerResumeCommand(program);
 registerRunsCommands(program);
 registerDashboardCommand(program);
 registerLabCommand(program);
+oneLineErrors(program, 'gradstream');
+
+/**
+ * Commander's own errors (unknown option, bad flag value, missing argument) as one line naming the
+ * command's `--help`, instead of the error followed by the whole usage (44+ lines for `train`).
+ */
+function oneLineErrors(command: Command, path: string): void {
+  command.configureOutput({
+    outputError: (message, write) =>
+      write(
+        `gradstream: ${message
+          .replace(/^error: /, '')
+          .replace(/\s*\n\s*/g, ' ')
+          .trim()} (see '${path} --help')\n`,
+      ),
+  });
+  for (const sub of command.commands) oneLineErrors(sub, `${path} ${sub.name()}`);
+}
 
 try {
   await program.parseAsync(process.argv);
