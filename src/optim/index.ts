@@ -21,6 +21,13 @@ export { OPTIMIZER_NAMES, type OptimizerConfig, optimizerFromConfig } from './fr
 export { type CompiledTransform, type FusedStep, fuseChain } from './fused.js';
 export { jsOptimizerKernels } from './kernels.js';
 export {
+  checkLearningRateInRange,
+  isAllowedLearningRate,
+  LEARNING_RATE_RANGE_TEXT,
+  MAX_LEARNING_RATE,
+  MIN_LEARNING_RATE,
+} from './learning-rate-range.js';
+export {
   allocateSlots,
   applyUpdates,
   checkBuffers,

@@ -2,7 +2,7 @@
 // The pipeline reads the controller's state between steps; the dashboard and CLI call it.
 
 import { BehaviorSubject, type Observable } from 'rxjs';
-import { checkNumber } from '../errors.js';
+import { checkLearningRateInRange } from '../optim/learning-rate-range.js';
 
 /** What a controller's state is at any moment. */
 export interface ControlState {
@@ -19,7 +19,11 @@ export interface RunController {
   resume(): void;
   /** Ends the run after the step in flight; the run's observable completes with an `end` event. */
   stop(): void;
-  /** Sets the learning rate for steps drawn from now on; `undefined` returns to the schedule. */
+  /**
+   * Sets the learning rate for steps drawn from now on; `undefined` returns to the schedule. A rate
+   * outside [2⁻¹²⁶, 1000] (see `MAX_LEARNING_RATE`), or not finite, throws `ERR_INVALID_OPTION` and
+   * changes nothing.
+   */
   setLearningRate(lr: number | undefined): void;
   readonly state: ControlState;
   /** Emits the current state, then every change. */
@@ -50,7 +54,7 @@ export function createController(): RunController {
     resume: () => set({ paused: false }),
     stop: () => set({ stopped: true, paused: false }),
     setLearningRate(lr) {
-      if (lr !== undefined) checkNumber('setLearningRate', 'lr', lr, { min: 0, minOpen: true });
+      if (lr !== undefined) checkLearningRateInRange('setLearningRate', lr);
       set({ lrOverride: lr });
     },
     get state() {

@@ -8,6 +8,7 @@
 import { lastValueFrom, tap, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/data/mnist.js';
+import { GradstreamError } from '../../src/errors.js';
 import { mlp } from '../../src/nn/mlp.js';
 import { adam } from '../../src/optim/alias.js';
 import { createController } from '../../src/pipeline/controller.js';
@@ -94,4 +95,34 @@ describe('run controller', () => {
       expect(steps.map((s) => s.step)).toEqual(steps.map((_, i) => i + 1));
     },
   );
+
+  // Rates the float32 kernels cannot honour (1e-320 is subnormal → 0) or that overflow float32 and
+  // kill the run (1e308, measured: ERR_NON_FINITE two steps later) are refused where they come in.
+  it.each([1e308, 1e38, 1001, 1e-320, 1e-39, 0, -0.001, Number.NaN, Number.POSITIVE_INFINITY])(
+    'refuses setLearningRate(%s) with ERR_INVALID_OPTION naming lr and the range, keeping the rate',
+    (lr) => {
+      const controller = createController();
+      controller.setLearningRate(0.01);
+      let thrown: unknown;
+      try {
+        controller.setLearningRate(lr);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(GradstreamError);
+      expect(thrown).toMatchObject({ code: 'ERR_INVALID_OPTION' });
+      expect((thrown as Error).message).toMatch(
+        /lr must be a finite number in \[1\.18e-38 \(2\^-126\), 1000\]/,
+      );
+      expect(controller.state.lrOverride).toBe(0.01);
+    },
+  );
+
+  it('takes the range’s ends and undefined (back to the schedule)', () => {
+    const controller = createController();
+    for (const lr of [2 ** -126, 1e3, 1e-3, undefined]) {
+      controller.setLearningRate(lr);
+      expect(controller.state.lrOverride).toBe(lr);
+    }
+  });
 });
