@@ -78,6 +78,38 @@ export function encodeCheckpoint(c: Checkpoint): Buffer[] {
 
 type RawHeader = Readonly<Record<string, unknown>>;
 
+/**
+ * The deepest nesting a header may have. A written header nests 5 levels (`config.optimizer.schedule`
+ * and its pieces); the checks after parsing walk values recursively, and JSON.parse takes ~3 µs a
+ * level, so a deeper header is refused before it is parsed.
+ */
+const MAX_HEADER_DEPTH = 32;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN = [0x5b, 0x7b]; // [ {
+const CLOSE = [0x5d, 0x7d]; // ] }
+
+/**
+ * Whether the JSON text in `bytes[start, end)` nests deeper than `limit`: one pass over the bytes,
+ * skipping strings (in UTF-8 these ASCII bytes never occur inside a multi-byte character).
+ */
+function nestsDeeperThan(bytes: Uint8Array, start: number, end: number, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i];
+    if (inString) {
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) inString = false;
+    } else if (b === QUOTE) inString = true;
+    else if (b === OPEN[0] || b === OPEN[1]) {
+      if (++depth > limit) return true;
+    } else if (b === CLOSE[0] || b === CLOSE[1]) depth--;
+  }
+  return false;
+}
+
 function parseHeader(bytes: Buffer, source: string): { header: RawHeader | undefined; length: number } {
   const length = bytes.readUInt32LE(12);
   if (PREFIX_BYTES + length + HASH_BYTES > bytes.length) {
@@ -86,6 +118,8 @@ function parseHeader(bytes: Buffer, source: string): { header: RawHeader | undef
       `truncated: the header alone needs ${PREFIX_BYTES + length} bytes, the file has ${bytes.length}`,
     );
   }
+  if (nestsDeeperThan(bytes, PREFIX_BYTES, PREFIX_BYTES + length, MAX_HEADER_DEPTH))
+    throw checkpointError(source, `the header nests deeper than ${MAX_HEADER_DEPTH} levels`);
   try {
     const header: unknown = JSON.parse(bytes.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + length));
     const isObject = typeof header === 'object' && header !== null && !Array.isArray(header);
