@@ -1,13 +1,15 @@
 // `gradstream resume RUN`: continues a stored run from its newest good checkpoint, exactly where it
-// stopped (sync mode reproduces the uninterrupted run bit for bit).
+// stopped (sync mode reproduces the uninterrupted run bit for bit). Stopped, failed and interrupted
+// runs resume; a completed run, or one a live process is training, is refused (exit 2).
 
 import type { Command } from 'commander';
 import { parseConfig } from '../config/validate.js';
 import { GradstreamError } from '../errors.js';
 import { checkCompatible } from '../store/check-compatible.js';
 import { checkpointDir, latestCheckpoint } from '../store/checkpoint.js';
+import { type RunRecord, unknownRun } from '../store/run-record.js';
 import { toResumeState } from '../store/run-state.js';
-import { RunStore } from '../store/run-store.js';
+import { checkResumable, RunStore } from '../store/run-store.js';
 import { finish } from './finish.js';
 import { runJob } from './run-job.js';
 
@@ -27,14 +29,17 @@ export function registerResumeCommand(program: Command): void {
         ref: string,
         options: { store: string; fallback?: boolean; dashboard: boolean; port?: string; json?: boolean },
       ) => {
+        // Opened for writing first: a read-only or damaged store is refused before any work.
         const store = RunStore.open({ dir: options.store });
-        const run = store.findRun(ref);
-        store.close();
-        if (!run)
-          throw new GradstreamError(
-            'ERR_INVALID_OPTION',
-            `resume: no run ${JSON.stringify(ref)} in ${options.store}`,
-          );
+        let run: RunRecord | undefined;
+        try {
+          run = store.findRun(ref);
+          if (!run) throw unknownRun(ref, store.file);
+          // A completed run is left as it is (exit 2); a run a live process trains is refused.
+          checkResumable(run, store.file);
+        } finally {
+          store.close();
+        }
         const dir = checkpointDir(options.store, run.id);
         const found = latestCheckpoint(dir, { fallback: options.fallback });
         if (!found)

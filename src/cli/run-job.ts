@@ -6,12 +6,14 @@ import { buildRun } from '../config/build.js';
 import { loadRunData } from '../config/data.js';
 import { pickOptions } from '../config/options.js';
 import type { RunConfig } from '../config/schema.js';
+import { GradstreamError } from '../errors.js';
 import type { BatchSchedule } from '../pipeline/batch-source.js';
 import { createController } from '../pipeline/controller.js';
 import { createTrainingSession, type ResumeState } from '../pipeline/train.js';
-import { startDashboardServer } from '../server/dashboard-server.js';
+import { type DashboardServer, startDashboardServer } from '../server/dashboard-server.js';
 import { recordRun } from '../store/recorder.js';
-import { RunStore } from '../store/run-store.js';
+import { type RunRecord, unknownRun } from '../store/run-record.js';
+import { checkResumable, RunStore } from '../store/run-store.js';
 import type { TrainEvent } from '../train/events.js';
 import { checkpointPolicy } from './checkpoint-policy.js';
 import { createProgress, type ProgressReporter } from './progress.js';
@@ -37,20 +39,72 @@ export interface JobResult {
   readonly testAccuracy: number | undefined;
 }
 
-/** Runs the job to its end. Rejects with the run's error (the store marks the run failed). */
+/**
+ * Why a dashboard server could not listen, as one line naming the host and port (exit 2): a port
+ * in use suggests `--port 0`. Other errors pass unchanged.
+ */
+export function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const where = `dashboard port ${port} on ${host}`;
+  if (code === 'EADDRINUSE')
+    return new GradstreamError(
+      'ERR_INVALID_OPTION',
+      `${where} is already in use; pass --port 0 for any free port (or --no-dashboard)`,
+      { cause: { host, port } },
+    );
+  if (code === 'EACCES')
+    return new GradstreamError(
+      'ERR_INVALID_OPTION',
+      `${where} may not be opened by this user; pass --port 0 for any free port`,
+      {
+        cause: { host, port },
+      },
+    );
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+    return new GradstreamError(
+      'ERR_INVALID_OPTION',
+      `dashboard host ${host} is not an address of this machine`,
+      {
+        cause: { host, port },
+      },
+    );
+  return error;
+}
+
+/**
+ * Runs the job to its end. Rejects with the run's error (the store marks the run failed). Before
+ * any work the store is opened for writing (a read-only or damaged store is refused), a resumed
+ * run is checked (not completed, not trained by a live process) and the dashboard's port taken;
+ * only then is data loaded and the run row written, so a refused job leaves nothing behind.
+ */
 export async function runJob(job: Job): Promise<JobResult> {
   const { config } = job;
   const run = buildRun(config);
-  const data = loadRunData(config);
   const store = RunStore.open({ dir: config.store.dir });
-  const record = job.resume
-    ? store.getRun(job.resume.runId)!
-    : store.createRun({ name: config.name, config });
-  if (job.resume) {
-    store.truncateMetrics(record.id, job.resume.state.step);
-    store.updateRun(record.id, { status: 'running' });
+  let dashboard: DashboardServer | undefined;
+  let data: ReturnType<typeof loadRunData>;
+  let record: RunRecord;
+  try {
+    if (job.resume) {
+      const stored = store.getRun(job.resume.runId);
+      if (!stored) throw unknownRun(job.resume.runId, store.file);
+      checkResumable(stored, store.file);
+    }
+    if (config.dashboard.enabled) {
+      const { host, port } = config.dashboard;
+      dashboard = await startDashboardServer({ host, port, control: true, log }).catch((error: unknown) => {
+        throw listenError(error, host, port);
+      });
+    }
+    data = loadRunData(config);
+    // Taken last, with the checks again in its transaction (another resume may have won meanwhile).
+    record = job.resume ? store.claimRun(job.resume.runId) : store.createRun({ name: config.name, config });
+    if (job.resume) store.truncateMetrics(record.id, job.resume.state.step);
+  } catch (error) {
+    await dashboard?.close();
+    store.close();
+    throw error;
   }
-  const log = (line: string) => process.stderr.write(`${line}\n`);
   const controller = createController();
   const session = createTrainingSession({
     ...run.plan,
@@ -67,14 +121,6 @@ export async function runJob(job: Job): Promise<JobResult> {
     onSafePoint: checkpointPolicy({ config, model: run.model, runId: record.id, storeDir: config.store.dir }),
   });
   const events = new Subject<TrainEvent>();
-  const dashboard = config.dashboard.enabled
-    ? await startDashboardServer({
-        host: config.dashboard.host,
-        port: config.dashboard.port,
-        control: true,
-        log,
-      })
-    : undefined;
   dashboard?.attachRun(record.id, events.asObservable(), controller);
   log(
     `gradstream: run ${record.id}: MLP ${run.model.sizes.join('-')}, ${config.optimizer.name} lr ${config.optimizer.lr}, ` +
@@ -117,6 +163,8 @@ export async function runJob(job: Job): Promise<JobResult> {
   await dashboard?.close();
   return { runId: record.id, reason, testAccuracy };
 }
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Human display of one event. */
 function report(e: TrainEvent, progress: ProgressReporter, schedule: BatchSchedule, batchSize: number): void {

@@ -1,17 +1,18 @@
 // `gradstream runs list | show RUN | export RUN --csv | rm RUN`: the run store from the command line.
-// An unknown run is a GradstreamError, which the CLI's entry point turns into exit code 2.
+// An unknown run, a damaged or read-only store, or a refused removal is a GradstreamError, which
+// the CLI's entry point turns into one line and exit code 2. Reading commands open the store
+// read-only, so they work on a store this user may not write.
 
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { DEFAULTS } from '../config/schema.js';
 import { GradstreamError } from '../errors.js';
-import { DB_FILE } from '../store/database.js';
-import { type RunRecord, type RunStatus, unknownRun } from '../store/run-record.js';
+import { DB_FILE, storeAt } from '../store/database.js';
+import { describeLease } from '../store/lease.js';
+import { RUN_STATUSES, type RunRecord, type RunStatus, unknownRun } from '../store/run-record.js';
 import { RunStore } from '../store/run-store.js';
-import { formatDuration, formatNumber, formatTable, formatTime } from './table.js';
-
-const STATUSES: readonly RunStatus[] = ['running', 'completed', 'stopped', 'failed'];
+import { formatDuration, formatNumber, formatTable, formatTime, positiveInt } from './table.js';
 
 function storeOption(): Option {
   return new Option('--store <dir>', 'run store folder').default(DEFAULTS.store.dir);
@@ -19,7 +20,7 @@ function storeOption(): Option {
 
 /** Opens the store, or returns undefined when the folder holds none (nothing is created). */
 function openStore(dir: string, readonly: boolean): RunStore | undefined {
-  if (!existsSync(join(resolve(dir), DB_FILE))) return undefined;
+  if (storeAt(dir) !== 'store') return undefined;
   return RunStore.open({ dir, readonly });
 }
 
@@ -31,22 +32,33 @@ function withRun<T>(
 ): T {
   const store = openStore(dir, readonly);
   if (!store)
-    throw new GradstreamError('ERR_INVALID_OPTION', `unknown run "${ref}": no run store in ${resolve(dir)}`);
+    throw unknownRun(
+      ref,
+      `${resolve(dir)} (no run store there: ${join(resolve(dir), DB_FILE)} does not exist)`,
+    );
   try {
     const run = store.findRun(ref);
-    if (!run) throw unknownRun(ref);
+    if (!run) throw unknownRun(ref, store.file);
     return use(store, run);
   } finally {
     store.close();
   }
 }
 
+/** The status as listed: a damaged row says so (shortly: `runs show` and `--json` give the detail). */
+const statusCell = (run: RunRecord): string =>
+  run.damaged === undefined ? run.status : `damaged: ${run.damaged.replace(/ \(.*$/, '')}`;
+
 const duration = (run: RunRecord) => formatDuration((run.endedAt ?? run.updatedAt) - run.createdAt);
 
 function listRuns(o: { store: string; status?: RunStatus; limit?: number; json?: boolean }): void {
   const store = openStore(o.store, true);
-  const runs = store?.listRuns({ status: o.status, limit: o.limit }) ?? [];
-  store?.close();
+  let runs: RunRecord[] = [];
+  try {
+    runs = store?.listRuns({ status: o.status, limit: o.limit }) ?? [];
+  } finally {
+    store?.close();
+  }
   if (o.json) return void process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
   if (runs.length === 0) return void process.stdout.write(`no runs in ${resolve(o.store)}\n`);
   const rows = runs.map((r) => {
@@ -55,7 +67,7 @@ function listRuns(o: { store: string; status?: RunStatus; limit?: number; json?:
     return [
       r.id,
       r.name ?? '',
-      r.status,
+      statusCell(r),
       formatNumber(m.steps),
       formatNumber(m.loss),
       typeof accuracy === 'number' ? `${(100 * accuracy).toFixed(2)}%` : '—',
@@ -76,7 +88,16 @@ function showRun(ref: string, o: { store: string; json?: boolean }): void {
     const fields: [string, string][] = [
       ['run', run.id],
       ['name', run.name ?? '—'],
-      ['status', run.status + (run.error ? ` (${run.error})` : '')],
+      ['status', statusCell(run) + (run.error ? ` (${run.error})` : '')],
+      ...(run.damaged === undefined ? [] : [['damage', run.damaged] as [string, string]]),
+      ...(run.lease
+        ? [
+            ['lease', `${describeLease(run.lease)}, until ${formatTime(run.lease.expiresAt)}`] as [
+              string,
+              string,
+            ],
+          ]
+        : []),
       ['created', formatTime(run.createdAt)],
       ['ended', formatTime(run.endedAt)],
       ['duration', duration(run)],
@@ -135,20 +156,23 @@ function exportRun(ref: string, o: { store: string; csv: boolean; out?: string }
   });
 }
 
-function removeRuns(refs: readonly string[], o: { store: string; keepFiles?: boolean }): void {
+function removeRuns(
+  refs: readonly string[],
+  o: { store: string; keepFiles?: boolean; force?: boolean },
+): void {
   for (const ref of refs) {
     withRun(o.store, ref, false, (store, run) => {
+      if (run.status === 'running' && !o.force)
+        throw new GradstreamError(
+          'ERR_INVALID_OPTION',
+          `run ${run.id} is running (${run.lease ? describeLease(run.lease) : 'leased'} holds a live lease); stop it first, or pass --force to remove it anyway`,
+          { cause: { runId: run.id } },
+        );
       store.deleteRun(run.id);
       if (!o.keepFiles) rmSync(store.runDir(run.id), { recursive: true, force: true });
       process.stdout.write(`removed run ${run.id}${o.keepFiles ? '' : ` and ${store.runDir(run.id)}`}\n`);
     });
   }
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be an integer ≥ 1');
-  return n;
 }
 
 /**
@@ -164,8 +188,8 @@ export function registerRunsCommands(program: Command): Command {
     .command('list')
     .description('list the stored runs, newest first')
     .addOption(storeOption())
-    .addOption(new Option('--status <status>', 'only runs with this status').choices(STATUSES))
-    .option('--limit <n>', 'at most n runs', positiveInt)
+    .addOption(new Option('--status <status>', 'only runs with this status').choices(RUN_STATUSES))
+    .option('--limit <n>', 'at most n runs', (value) => positiveInt('--limit', value))
     .option('--json', 'print JSON instead of a table')
     .action(listRuns);
   runs
@@ -189,6 +213,7 @@ export function registerRunsCommands(program: Command): Command {
     .argument('<runs...>', 'run ids, unique id prefixes, or unique names')
     .addOption(storeOption())
     .option('--keep-files', 'keep the runs’ folders (checkpoints)')
+    .option('--force', 'remove runs even while a live process trains them')
     .action(removeRuns);
   return runs;
 }

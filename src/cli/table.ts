@@ -1,5 +1,7 @@
 // Plain-text tables and value formats for the CLI's listings: padded columns, no borders or colour,
-// so output reads on any terminal and greps cleanly.
+// so output reads on any terminal and greps cleanly; and the count flags' parser.
+
+import { GradstreamError } from '../errors.js';
 
 /** Column alignment; numbers read best right-aligned. */
 export type Align = 'left' | 'right';
@@ -49,4 +51,21 @@ export function formatDuration(ms: number): string {
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/**
+ * Parses a count flag (`--limit`): an integer ≥ 1, else a GradstreamError naming the flag and the
+ * value (one line, exit 2; thrown from a commander parser it passes commander's own handling).
+ */
+export function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 1)
+    throw new GradstreamError(
+      'ERR_INVALID_OPTION',
+      `${flag} must be an integer ≥ 1, got ${JSON.stringify(value)}`,
+      {
+        cause: { flag, value },
+      },
+    );
+  return n;
 }

@@ -1,11 +1,13 @@
 // The run store: runs and their metrics in one SQLite file (`runs/gradstream.db` by default), safe
 // for several processes at once. Writes come batched from a recorder; reads serve the CLI and dashboard.
+// A running run holds a lease this handle renews (lease.ts); SQLite's errors leave as `ERR_STORE`.
 
 import { join, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
-import { GradstreamError } from '../errors.js';
+import { GradstreamError, invalidOption } from '../errors.js';
 import { metricsToCsv } from './csv.js';
-import { openDatabase } from './database.js';
+import { DB_FILE, guardStore, openDatabase, storeProblem } from './database.js';
+import { describeLease, isOwnLease, LEASE, type Lease, ownLease } from './lease.js';
 import {
   type MetricPoint,
   MetricQueries,
@@ -22,6 +24,8 @@ export interface RunStoreOptions {
   /** Open an existing store without writing (fails when there is none). Default false. */
   readonly readonly?: boolean;
   readonly busyTimeoutMs?: number;
+  /** A lease this handle holds could not be renewed. Default: one line on stderr. */
+  readonly onLeaseProblem?: (message: string) => void;
 }
 
 /**
@@ -35,19 +39,43 @@ export interface RunStoreOptions {
 export class RunStore {
   /** The store folder (absolute). */
   readonly dir: string;
+  /** The database file (absolute), as messages name it. */
+  readonly file: string;
   readonly #db: Database.Database;
   readonly #metrics: MetricQueries;
+  /** Runs whose lease this handle holds and renews. */
+  readonly #held = new Set<string>();
+  #heartbeat: NodeJS.Timeout | undefined;
+  readonly #onLeaseProblem: (message: string) => void;
 
-  private constructor(dir: string, db: Database.Database) {
+  private constructor(dir: string, db: Database.Database, options: RunStoreOptions) {
     this.dir = dir;
+    this.file = join(dir, DB_FILE);
     this.#db = db;
-    this.#metrics = new MetricQueries(db);
+    this.#metrics = this.#guard(() => new MetricQueries(db));
+    this.#onLeaseProblem =
+      options.onLeaseProblem ?? ((message) => process.stderr.write(`gradstream: ${message}\n`));
   }
 
-  /** Opens (or creates) the store in `options.dir`. */
+  /**
+   * Opens (or creates) the store in `options.dir`.
+   *
+   * @throws GradstreamError `ERR_STORE` naming the file when it is not a store, is damaged, or is
+   *   read-only and `readonly` is not set.
+   */
   static open(options: RunStoreOptions = {}): RunStore {
     const dir = resolve(options.dir ?? 'runs');
-    return new RunStore(dir, openDatabase(dir, options));
+    return new RunStore(dir, openDatabase(dir, options), options);
+  }
+
+  #guard<T>(use: () => T): T {
+    return guardStore(this.file, use);
+  }
+
+  #row(id: string): RunRow | undefined {
+    return this.#guard(
+      () => this.#db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined,
+    );
   }
 
   /** The folder for a run's files (its checkpoints live in `<runDir>/checkpoints`). */
@@ -55,62 +83,157 @@ export class RunStore {
     return join(this.dir, runId);
   }
 
-  /** Records a new `running` run. */
+  /** Records a new `running` run, leased to this process (renewed until it ends or the store closes). */
   createRun(o: { readonly id?: string; readonly name?: string; readonly config: object }): RunRecord {
     const now = Date.now();
     const id = o.id ?? newRunId(new Date(now));
-    this.#db
-      .prepare(
-        `INSERT INTO runs (id, name, config, status, created_at, updated_at) VALUES (?, ?, ?, 'running', ?, ?)`,
-      )
-      .run(id, o.name ?? null, JSON.stringify(o.config), now, now);
+    const lease = ownLease(now);
+    this.#guard(() =>
+      this.#db
+        .prepare(
+          `INSERT INTO runs (id, name, config, status, created_at, updated_at, lease_pid, lease_host, lease_expires_at)
+           VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
+        )
+        .run(id, o.name ?? null, JSON.stringify(o.config), now, now, lease.pid, lease.host, lease.expiresAt),
+    );
+    this.#hold(id);
     return this.getRun(id) as RunRecord;
   }
 
-  /** Sets a run's status (and when it ended, unless `running`), final metrics or error. */
+  /**
+   * Takes a stored run over to train it on (resume): sets it `running` under this process's lease,
+   * in one transaction with the checks, so two resumes of one run cannot both win.
+   *
+   * @throws GradstreamError `ERR_INVALID_OPTION` when the run is unknown, completed, or held by a live
+   *   process; `ERR_STORE` when its row is damaged.
+   */
+  claimRun(id: string): RunRecord {
+    const claim = this.#db.transaction(() => {
+      const row = this.#row(id);
+      if (!row) throw unknownRun(id, this.file);
+      const run = toRecord(row);
+      checkResumable(run, this.file);
+      const lease = ownLease();
+      this.#db
+        .prepare(
+          `UPDATE runs SET status = 'running', ended_at = NULL, error = NULL, updated_at = ?,
+             lease_pid = ?, lease_host = ?, lease_expires_at = ? WHERE id = ?`,
+        )
+        .run(Date.now(), lease.pid, lease.host, lease.expiresAt, id);
+    });
+    this.#guard(() => claim.immediate());
+    this.#hold(id);
+    return this.getRun(id) as RunRecord;
+  }
+
+  #hold(id: string): void {
+    this.#held.add(id);
+    if (this.#heartbeat) return;
+    this.#heartbeat = setInterval(() => this.#renew(), LEASE.heartbeatMs);
+    // A forgotten handle never keeps the process alive; a dead process's lease then expires.
+    this.#heartbeat.unref();
+  }
+
+  #release(id: string): void {
+    this.#held.delete(id);
+    if (this.#held.size === 0 && this.#heartbeat) {
+      clearInterval(this.#heartbeat);
+      this.#heartbeat = undefined;
+    }
+  }
+
+  /** Renews every lease this handle holds; a lease another process took over is let go. */
+  #renew(): void {
+    const lease = ownLease();
+    for (const id of this.#held) {
+      try {
+        const changes = this.#guard(
+          () =>
+            this.#db
+              .prepare(
+                `UPDATE runs SET lease_expires_at = ? WHERE id = ? AND status = 'running'
+                   AND lease_pid = ? AND lease_host = ?`,
+              )
+              .run(lease.expiresAt, id, lease.pid, lease.host).changes,
+        );
+        if (changes === 0) {
+          this.#release(id);
+          this.#onLeaseProblem(`run ${id}: its lease was taken over or ended elsewhere; no longer renewed`);
+        }
+      } catch (error) {
+        this.#onLeaseProblem(`run ${id}: lease not renewed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /**
+   * Sets a run's status (and when it ended, unless `running`), final metrics or error. A status
+   * other than `running` ends the run's lease. `interrupted` is never stored (it is read from the
+   * lease) and is refused.
+   */
   updateRun(
     id: string,
     u: { readonly status?: RunStatus; readonly finalMetrics?: object; readonly error?: string },
   ): void {
+    if (u.status === 'interrupted') invalidOption('updateRun', 'status', 'a stored status', u.status);
     const now = Date.now();
     const ended = u.status === undefined ? undefined : u.status === 'running' ? null : now;
-    const result = this.#db
-      .prepare(
-        `UPDATE runs SET updated_at = ?, status = COALESCE(?, status),
-           ended_at = CASE WHEN ? THEN ? ELSE ended_at END,
-           final_metrics = COALESCE(?, final_metrics), error = COALESCE(?, error) WHERE id = ?`,
-      )
-      .run(
-        now,
-        u.status ?? null,
-        ended === undefined ? 0 : 1,
-        ended ?? null,
-        u.finalMetrics === undefined ? null : JSON.stringify(u.finalMetrics),
-        u.error ?? null,
-        id,
-      );
-    if (result.changes === 0) throw unknownRun(id);
+    const result = this.#guard(() =>
+      this.#db
+        .prepare(
+          `UPDATE runs SET updated_at = ?, status = COALESCE(?, status),
+             ended_at = CASE WHEN ? THEN ? ELSE ended_at END,
+             final_metrics = COALESCE(?, final_metrics), error = COALESCE(?, error),
+             lease_pid = CASE WHEN ? THEN NULL ELSE lease_pid END,
+             lease_host = CASE WHEN ? THEN NULL ELSE lease_host END,
+             lease_expires_at = CASE WHEN ? THEN NULL ELSE lease_expires_at END WHERE id = ?`,
+        )
+        .run(
+          now,
+          u.status ?? null,
+          ended === undefined ? 0 : 1,
+          ended ?? null,
+          u.finalMetrics === undefined ? null : JSON.stringify(u.finalMetrics),
+          u.error ?? null,
+          ...Array(3).fill(ended ? 1 : 0),
+          id,
+        ),
+    );
+    if (result.changes === 0) throw unknownRun(id, this.file);
+    if (ended) this.#release(id);
   }
 
   /** The run with this exact id. */
   getRun(id: string): RunRecord | undefined {
-    const row = this.#db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    const row = this.#row(id);
     return row && toRecord(row);
   }
 
   /**
    * The run a user means by `ref`: an exact id, else a unique id prefix, else a unique name.
    *
-   * @throws GradstreamError `ERR_INVALID_OPTION` when `ref` matches several runs.
+   * @throws GradstreamError `ERR_INVALID_OPTION` when `ref` is empty or blank, or matches several runs.
    */
   findRun(ref: string): RunRecord | undefined {
+    // An empty prefix would match every run ("runs rm ''" would pick the only one).
+    if (ref.trim() === '')
+      throw new GradstreamError(
+        'ERR_INVALID_OPTION',
+        `run must be a run id, id prefix or name, got ${JSON.stringify(ref)}`,
+        {
+          cause: { ref },
+        },
+      );
     const exact = this.getRun(ref);
     if (exact) return exact;
     const like = `${ref.replace(/[\\%_]/g, '\\$&')}%`;
     for (const where of [`id LIKE ? ESCAPE '\\'`, 'name = ?']) {
-      const rows = this.#db
-        .prepare(`SELECT * FROM runs WHERE ${where} ORDER BY id LIMIT 6`)
-        .all(where.startsWith('id') ? like : ref) as RunRow[];
+      const rows = this.#guard(
+        () =>
+          this.#db
+            .prepare(`SELECT * FROM runs WHERE ${where} ORDER BY id LIMIT 6`)
+            .all(where.startsWith('id') ? like : ref) as RunRow[],
+      );
       if (rows.length === 1) return toRecord(rows[0]);
       if (rows.length > 1) {
         const ids = rows.map((r) => r.id).join(', ');
@@ -122,24 +245,35 @@ export class RunStore {
     return undefined;
   }
 
-  /** Runs, newest first. */
+  /**
+   * Runs, newest first. `running` and `interrupted` are told apart by the runs' leases as of now,
+   * so those two filters read every running row before `limit` applies.
+   */
   listRuns(o: { readonly status?: RunStatus; readonly limit?: number } = {}): RunRecord[] {
-    const rows = this.#db
-      .prepare(
-        `SELECT * FROM runs WHERE (? IS NULL OR status = ?) ORDER BY created_at DESC, rowid DESC LIMIT ?`,
-      )
-      .all(o.status ?? null, o.status ?? null, o.limit ?? -1) as RunRow[];
-    return rows.map(toRecord);
+    const leased = o.status === 'running' || o.status === 'interrupted';
+    const stored = leased ? 'running' : (o.status ?? null);
+    const rows = this.#guard(
+      () =>
+        this.#db
+          .prepare(
+            `SELECT * FROM runs WHERE (? IS NULL OR status = ?) ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+          )
+          .all(stored, stored, leased ? -1 : (o.limit ?? -1)) as RunRow[],
+    );
+    const now = Date.now();
+    const runs = rows.map((row) => toRecord(row, now));
+    return leased ? runs.filter((r) => r.status === o.status).slice(0, o.limit) : runs;
   }
 
   /** Deletes a run and its metrics (not its files: see `runDir`). Returns false when there was none. */
   deleteRun(id: string): boolean {
-    return this.#db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
+    this.#release(id);
+    return this.#guard(() => this.#db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0);
   }
 
   /** Writes metric points in one transaction (a point recorded again replaces the old value). */
   insertMetrics(runId: string, points: readonly MetricPoint[]): void {
-    this.#metrics.insert(runId, points, Date.now());
+    this.#guard(() => this.#metrics.insert(runId, points, Date.now()));
   }
 
   /**
@@ -147,17 +281,19 @@ export class RunStore {
    * Returns how many were deleted.
    */
   truncateMetrics(runId: string, step: number): number {
-    return this.#db.prepare('DELETE FROM metrics WHERE run_id = ? AND step > ?').run(runId, step).changes;
+    return this.#guard(
+      () => this.#db.prepare('DELETE FROM metrics WHERE run_id = ? AND step > ?').run(runId, step).changes,
+    );
   }
 
   /** One metric of a run, downsampled to at most `maxPoints` with min/max buckets. */
   series(runId: string, name: string, options?: SeriesOptions): Series {
-    return this.#metrics.series(runId, name, options);
+    return this.#guard(() => this.#metrics.series(runId, name, options));
   }
 
   /** Every metric point of a run, ordered by step, then name. */
   metrics(runId: string): MetricPoint[] {
-    return this.#metrics.all(runId);
+    return this.#guard(() => this.#metrics.all(runId));
   }
 
   /**
@@ -165,17 +301,49 @@ export class RunStore {
    * name: lossless for sparse metrics (evaluations exist at few steps) and easy to pivot.
    */
   exportCsv(runId: string): string {
-    if (!this.getRun(runId)) throw unknownRun(runId);
-    return metricsToCsv(this.#metrics.all(runId));
+    if (!this.getRun(runId)) throw unknownRun(runId, this.file);
+    return metricsToCsv(this.metrics(runId));
   }
 
   /** Per metric name: points, step range, last, min and max. */
   metricSummary(runId: string): MetricSummary[] {
-    return this.#metrics.summary(runId);
+    return this.#guard(() => this.#metrics.summary(runId));
   }
 
-  /** Closes the database; the handle is unusable afterwards. */
+  /**
+   * Closes the database; the handle is unusable afterwards. Leases still held are not renewed
+   * any more, so their runs read as `interrupted` once the leases expire (unless they ended).
+   */
   close(): void {
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+    this.#held.clear();
     if (this.#db.open) this.#db.close();
+  }
+}
+
+/**
+ * Refuses to resume a run that cannot be: damaged, completed, or trained right now by a live
+ * process (its lease). Stopped, failed and interrupted runs pass.
+ *
+ * @throws GradstreamError `ERR_STORE` (damaged) or `ERR_INVALID_OPTION`.
+ */
+export function checkResumable(run: RunRecord, file: string): void {
+  if (run.damaged !== undefined) throw storeProblem(file, `run ${run.id} is damaged: ${run.damaged}`);
+  if (run.status === 'completed') {
+    const steps = run.finalMetrics?.steps;
+    throw new GradstreamError(
+      'ERR_INVALID_OPTION',
+      `run ${run.id} is completed${typeof steps === 'number' ? ` (${steps} steps)` : ''}; there is nothing to resume (train a new run to go further)`,
+      { cause: { runId: run.id } },
+    );
+  }
+  if (run.status === 'running' && !isOwnLease(run.lease)) {
+    const lease = run.lease as Lease | null;
+    throw new GradstreamError(
+      'ERR_INVALID_OPTION',
+      `run ${run.id} is being trained by ${lease ? describeLease(lease) : 'another process'} (its lease is live); resume it once that process has ended`,
+      { cause: { runId: run.id, lease } },
+    );
   }
 }

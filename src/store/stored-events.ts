@@ -7,7 +7,11 @@ import type { RunStore } from './run-store.js';
 
 const SPLITS = ['train', 'validation', 'test'] as const;
 
-/** The start, step, eval, epoch and end events of a stored run, in step order. */
+/**
+ * The start, step, eval, epoch and end events of a stored run, in step order. A run that is not
+ * `running` (an `interrupted` one included: its process is gone) ends with an `end` event; a
+ * damaged row's start event carries `{ damaged }` as its config, so the page says what is wrong.
+ */
 export function storedRunEvents(store: RunStore, run: RunRecord): TrainEvent[] {
   const bySteps = new Map<number, Map<string, number>>();
   for (const p of store.metrics(run.id)) {
@@ -20,7 +24,7 @@ export function storedRunEvents(store: RunStore, run: RunRecord): TrainEvent[] {
     {
       type: 'start',
       runId: run.id,
-      config: run.config,
+      config: run.damaged === undefined ? run.config : { damaged: run.damaged },
       totalSteps: steps.at(-1) ?? 0,
       stepsPerEpoch: 0,
       paramCount: 0,
