@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMetricsCsv } from '../../src/store/csv.js';
 import { createRunRecorder } from '../../src/store/recorder.js';
@@ -55,6 +56,13 @@ beforeAll(() => {
   recorder.close();
   s.createRun({ id: '20260102-120000-bbbb', config: {} });
   s.close();
+  // bbbb stays running: its lease (this test process's) is made to outlast the file's tests.
+  const db = new Database(join(store, 'gradstream.db'));
+  db.prepare('UPDATE runs SET lease_expires_at = ? WHERE id = ?').run(
+    Date.now() + 3_600_000,
+    '20260102-120000-bbbb',
+  );
+  db.close();
   mkdirSync(join(store, '20260102-120000-bbbb', 'checkpoints'), { recursive: true });
   writeFileSync(join(store, '20260102-120000-bbbb', 'checkpoints', 'ckpt-0000000001.gsc'), 'x');
 });
@@ -107,7 +115,7 @@ describe('gradstream runs', () => {
     ]) {
       const r = cli(...args);
       expect(r.status, args.join(' ')).toBe(2);
-      expect(r.stderr).toBe('gradstream: unknown run "nope"\n');
+      expect(r.stderr).toBe(`gradstream: unknown run "nope" in ${join(store, 'gradstream.db')}\n`);
     }
     const ambiguous = cli('show', '2026');
     expect(ambiguous.status).toBe(2);
@@ -122,10 +130,17 @@ describe('gradstream runs', () => {
     expect(r.stderr).toContain("required option '--csv' not specified");
   });
 
-  it('rm deletes the run, its metrics and its folder', () => {
+  it('rm deletes the run, its metrics and its folder (a live run only with --force)', () => {
     const folder = join(store, '20260102-120000-bbbb');
     expect(existsSync(folder)).toBe(true);
-    const r = cli('rm', '20260102-120000-bbbb');
+    // Running under a live lease: refused unless --force.
+    const refused = cli('rm', '20260102-120000-bbbb');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(
+      /^gradstream: run 20260102-120000-bbbb is running \(pid \d+ on host .*--force/,
+    );
+    expect(existsSync(folder)).toBe(true);
+    const r = cli('rm', '20260102-120000-bbbb', '--force');
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(`removed run 20260102-120000-bbbb and ${folder}\n`);
     expect(existsSync(folder)).toBe(false);

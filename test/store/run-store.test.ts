@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseMetricsCsv } from '../../src/store/csv.js';
-import { DB_FILE } from '../../src/store/database.js';
+import { DB_FILE, SCHEMA_VERSION } from '../../src/store/database.js';
 import { newRunId } from '../../src/store/run-record.js';
 import { RunStore } from '../../src/store/run-store.js';
 
@@ -25,7 +25,7 @@ describe('RunStore', () => {
       expect(existsSync(join(dir, DB_FILE))).toBe(true);
       const db = new Database(join(dir, DB_FILE), { readonly: true });
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.pragma('user_version', { simple: true })).toBe(1);
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       db.close();
     });
 
