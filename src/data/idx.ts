@@ -1,7 +1,8 @@
 // Parses the IDX format of MNIST and Fashion-MNIST (http://yann.lecun.com/exdb/mnist/, "file formats"):
 // two zero bytes, a type code, a dims count, big-endian uint32 dims, then the data, big-endian.
 
-import { readFileSync } from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { GradstreamError } from '../errors.js';
 
 /** Element type names of IDX, in the order of their type codes 0x08, 0x09, 0x0B–0x0E. */
@@ -72,6 +73,25 @@ function parseHeader(bytes: Uint8Array, source: string): { info: TypeInfo; dims:
   return { info, dims, offset };
 }
 
+/**
+ * The data bytes the dims imply, checked against the `available` bytes after the header: a shorter
+ * file is truncated, a longer one has trailing bytes (refused too: a file that is not exactly what its
+ * header says is not the file it claims to be).
+ */
+function checkDataLength(info: TypeInfo, dims: readonly number[], available: number, source: string): number {
+  const count = dims.reduce((a, b) => a * b, 1);
+  const dataBytes = count * info.bytes;
+  if (available !== dataBytes) {
+    // e.g. "60000×28×28 = 47040000" for bytes, "10 int values = 40" for a 1-dim file of ints.
+    const shape = dims.length > 1 ? `${dims.join('×')} = ` : '';
+    const says =
+      info.bytes === 1 ? `${shape}${dataBytes}` : `${shape}${count} ${info.type} values = ${dataBytes}`;
+    const what = available < dataBytes ? 'truncated' : `${available - dataBytes} trailing bytes`;
+    formatError(source, `${what}: header says ${says} bytes of data, file has ${available}`);
+  }
+  return dataBytes;
+}
+
 /** Decodes big-endian elements into a fresh native-endian typed array (multi-byte types only). */
 function decodeBigEndian(bytes: Uint8Array, offset: number, count: number, type: IdxType): IdxData {
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset);
@@ -111,16 +131,7 @@ function decodeBigEndian(bytes: Uint8Array, offset: number, count: number, type:
 export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
   const { info, dims, offset } = parseHeader(bytes, source);
   const count = dims.reduce((a, b) => a * b, 1);
-  const dataBytes = count * info.bytes;
-  const available = bytes.length - offset;
-  if (available !== dataBytes) {
-    // e.g. "60000×28×28 = 47040000" for bytes, "10 int values = 40" for a 1-dim file of ints.
-    const shape = dims.length > 1 ? `${dims.join('×')} = ` : '';
-    const says =
-      info.bytes === 1 ? `${shape}${dataBytes}` : `${shape}${count} ${info.type} values = ${dataBytes}`;
-    const what = available < dataBytes ? 'truncated' : `${available - dataBytes} trailing bytes`;
-    formatError(source, `${what}: header says ${says} bytes of data, file has ${available}`);
-  }
+  checkDataLength(info, dims, bytes.length - offset, source);
   const start = bytes.byteOffset + offset;
   if (info.type === 'ubyte')
     return { type: info.type, dims, data: new Uint8Array(bytes.buffer, start, count) };
@@ -128,22 +139,137 @@ export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
   return { type: info.type, dims, data: decodeBigEndian(bytes, offset, count, info.type) };
 }
 
+/** The largest file read into one array (a Buffer's limit: 4 GiB on 64-bit Node 20). */
+const MAX_READ_BYTES = bufferConstants.MAX_LENGTH;
+
+/** The longest header: 4 bytes, then 255 dims of 4 bytes. */
+const MAX_HEADER_BYTES = 4 + 4 * 255;
+
+/** What kind of thing a path is, for "not a regular file (a FIFO)". */
+function kindOf(stat: Stats): string {
+  if (stat.isDirectory()) return 'a folder';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+function cannotRead(path: string, error: unknown): never {
+  const code = (error as NodeJS.ErrnoException).code;
+  const problem = code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(error)})`;
+  return formatError(path, problem, error);
+}
+
 /**
- * Reads and parses an IDX file (uncompressed). Errors name `path`.
+ * Opens `path` for reading if it is a regular file (links followed). The path is judged by `stat`
+ * before it is opened — opening a FIFO blocks until a writer comes, and a device never ends — and
+ * again by `fstat` on what was opened (non-blocking), in case the name changed in between.
+ */
+function openRegularFile(path: string): { readonly fd: number; readonly size: number } {
+  let stat: Stats;
+  try {
+    stat = statSync(path);
+  } catch (error) {
+    return cannotRead(path, error);
+  }
+  if (!stat.isFile()) formatError(path, `not a regular file (${kindOf(stat)})`);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    return cannotRead(path, error);
+  }
+  const opened = fstatSync(fd);
+  if (!opened.isFile()) {
+    closeSync(fd);
+    formatError(path, `not a regular file (${kindOf(opened)})`);
+  }
+  return { fd, size: opened.size };
+}
+
+/** Reads into `into` from `position` until it is full or the file ends; returns the bytes read. */
+function readFully(fd: number, into: Uint8Array, position: number): number {
+  let done = 0;
+  while (done < into.length) {
+    const got = readSync(fd, into, done, into.length - done, position + done);
+    if (got === 0) break;
+    done += got;
+  }
+  return done;
+}
+
+/** An IDX file's header, checked against the file's size: what `readIdxHeader` returns. */
+export interface IdxHeader {
+  readonly type: IdxType;
+  readonly dims: number[];
+  readonly headerBytes: number;
+  /** The data bytes after the header: exactly the file's size less the header. */
+  readonly dataBytes: number;
+}
+
+/** Reads and checks the header of the open file `fd` of `size` bytes (at most 1,024 bytes read). */
+function headerOf(
+  fd: number,
+  size: number,
+  path: string,
+): { info: TypeInfo; header: IdxHeader; head: Uint8Array } {
+  const head = new Uint8Array(Math.min(size, MAX_HEADER_BYTES));
+  const got = readFully(fd, head, 0);
+  const { info, dims, offset } = parseHeader(head.subarray(0, got), path);
+  const dataBytes = checkDataLength(info, dims, size - offset, path);
+  return {
+    info,
+    header: { type: info.type, dims, headerBytes: offset, dataBytes },
+    head: head.subarray(0, got),
+  };
+}
+
+/**
+ * Reads only the header of an IDX file and checks it against the file's size: the type and dims
+ * of the data, without reading (or allocating) the data. What validation uses to size a run.
  *
- * @throws GradstreamError `ERR_DATA_FORMAT`, also when the file is missing or unreadable
- *   (the Node error, e.g. `ENOENT`, is the `cause`).
+ * @throws GradstreamError `ERR_DATA_FORMAT` naming `path`: missing, not a regular file (a FIFO, a
+ *   device, a folder), a bad header, or a size that is not exactly header + data.
+ * @example
+ * readIdxHeader('data/train-images-idx3-ubyte'); // { type: 'ubyte', dims: [60000, 28, 28], … }
+ */
+export function readIdxHeader(path: string): IdxHeader {
+  const { fd, size } = openRegularFile(path);
+  try {
+    return headerOf(fd, size, path).header;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads and parses an IDX file (uncompressed). Errors name `path`. Only regular files are read, and
+ * only as many bytes as the header implies: the header is checked against the file's size before the
+ * data is allocated, and the data is read with bounded reads of exactly that size.
+ *
+ * @throws GradstreamError `ERR_DATA_FORMAT`, also when the file is missing, unreadable or not a
+ *   regular file (the Node error, e.g. `ENOENT`, is the `cause`).
  * @example
  * const labels = readIdxFile('data/train-labels-idx1-ubyte').data; // Uint8Array(60000)
  */
 export function readIdxFile(path: string): IdxArray {
-  let bytes: Uint8Array;
+  const { fd, size } = openRegularFile(path);
   try {
-    bytes = readFileSync(path);
+    const { info, header, head } = headerOf(fd, size, path);
+    const total = header.headerBytes + header.dataBytes;
+    if (total > MAX_READ_BYTES)
+      formatError(path, `too large: ${total} bytes, more than the ${MAX_READ_BYTES} one array can hold`);
+    const bytes = new Uint8Array(total);
+    bytes.set(head);
+    const got = head.length + readFully(fd, bytes.subarray(head.length), head.length);
+    // The file shrank after its size was taken.
+    if (got < total) checkDataLength(info, header.dims, got - header.headerBytes, path);
+    return parseIdx(bytes, path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const problem = code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(error)})`;
-    formatError(path, problem, error);
+    if (error instanceof GradstreamError) throw error;
+    return cannotRead(path, error);
+  } finally {
+    closeSync(fd);
   }
-  return parseIdx(bytes, path);
 }

@@ -30,7 +30,8 @@ function formatError(source: string, problem: string): never {
 
 /**
  * A Dataset from an IDX images file (ubyte or float, dims `[n, ...sample dims]`) and an IDX labels
- * file (ubyte, dims `[n]`). Checks that the counts agree and every label is below 10. ubyte images
+ * file (ubyte, dims `[n]`). Checks that the counts agree, every label is below 10 and float
+ * images are finite (an error names the set, the file and the first bad sample and feature). ubyte images
  * stay raw bytes (zero-copy, `scale` 1/255); float images keep `scale` 1.
  *
  * @example
@@ -58,6 +59,7 @@ export function readIdxDataset(imagesPath: string, labelsPath: string, name: str
   if (labels.dims[0] !== n) {
     formatError(labelsPath, `has ${labels.dims[0]} labels but ${imagesPath} has ${n} images`);
   }
+  if (images.data instanceof Float32Array) checkFinite(images.data, n, imagesPath, name);
   for (let i = 0; i < n; i++) {
     const label = labels.data[i];
     if (label >= IDX_CLASSES)
@@ -72,6 +74,19 @@ export function readIdxDataset(imagesPath: string, labelsPath: string, name: str
     scale: images.data instanceof Uint8Array ? 1 / 255 : 1,
     labels: labels.data,
   };
+}
+
+/** Float inputs must be finite: a NaN or ∞ would only show as a NaN loss at the first step. */
+function checkFinite(x: Float32Array, n: number, path: string, name: string): void {
+  const features = x.length / n;
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i])) {
+      formatError(
+        path,
+        `${name} sample ${Math.floor(i / features)}, feature ${i % features} (index ${i}) is ${x[i]}; inputs must be finite`,
+      );
+    }
+  }
 }
 
 /** Options of `loadMnist`. */

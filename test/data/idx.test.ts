@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseIdx, readIdxFile } from '../../src/data/idx.js';
+import { parseIdx, readIdxFile, readIdxHeader } from '../../src/data/idx.js';
 import { GradstreamError } from '../../src/errors.js';
 
 /** Builds an IDX file by hand: 0x00 0x00, type code, dims count, big-endian dims, then `body`. */
@@ -142,5 +142,46 @@ describe('readIdxFile', () => {
     const error = formatError(() => readIdxFile(path));
     expect(error.message).toBe(`${path}: file not found`);
     expect((error.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
+  });
+
+  it('refuses a device through a symlink as not a regular file, before reading a byte of it', () => {
+    // Before: readFileSync followed the link and read /dev/zero until memory ran out (24 GB seen).
+    const link = join(dir, 'zero-idx3-ubyte');
+    symlinkSync('/dev/zero', link);
+    const error = formatError(() => readIdxFile(link));
+    expect(error.message).toBe(`${link}: not a regular file (a character device)`);
+    expect(formatError(() => readIdxHeader(link)).message).toBe(error.message);
+  });
+
+  it('refuses a folder as not a regular file', () => {
+    const folder = join(dir, 'a-folder');
+    mkdirSync(folder);
+    expect(formatError(() => readIdxFile(folder)).message).toBe(`${folder}: not a regular file (a folder)`);
+  });
+
+  it('judges a header that claims gigabytes against the file size, not by allocating them', () => {
+    // 4 dims of 2^32 - 1: 2.9e38 bytes claimed by a 28-byte file.
+    const path = join(dir, 'huge-claim-idx4-ubyte');
+    const max = 0xffffffff;
+    writeFileSync(path, idx(0x08, [max, max, max, max], [1, 2, 3, 4]));
+    expect(formatError(() => readIdxFile(path)).message).toMatch(
+      /huge-claim-idx4-ubyte: truncated: header says/,
+    );
+    expect(formatError(() => readIdxHeader(path)).message).toMatch(/truncated/);
+  });
+});
+
+describe('readIdxHeader', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gradstream-idx-header-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the type and dims, and checks the size, without reading the data', () => {
+    const path = join(dir, 'floats-idx2-float');
+    writeFileSync(path, idx(0x0d, [3, 2], new Array<number>(24).fill(0)));
+    expect(readIdxHeader(path)).toEqual({ type: 'float', dims: [3, 2], headerBytes: 12, dataBytes: 24 });
+    writeFileSync(path, idx(0x0d, [3, 2], new Array<number>(25).fill(0)));
+    expect(formatError(() => readIdxHeader(path)).message).toBe(
+      `${path}: 1 trailing bytes: header says 3×2 = 6 float values = 24 bytes of data, file has 25`,
+    );
   });
 });

@@ -126,4 +126,33 @@ describe('readIdxDataset', () => {
     const labels = write('lab2', [2, 1], [3, 4]);
     expect(() => readIdxDataset(images, labels, 'bad')).toThrow(GradstreamError);
   });
+
+  /** A float IDX file (type 0x0D): `values` as big-endian float32. */
+  function writeFloats(name: string, dims: number[], values: number[]): string {
+    const path = join(dir, name);
+    const header = [0, 0, 0x0d, dims.length, ...dims.flatMap((d) => [0, 0, 0, d])];
+    const body = new DataView(new ArrayBuffer(4 * values.length));
+    for (const [i, v] of values.entries()) body.setFloat32(4 * i, v, false);
+    writeFileSync(path, Buffer.concat([Uint8Array.from(header), new Uint8Array(body.buffer)]));
+    return path;
+  }
+
+  it('keeps finite float images with scale 1', () => {
+    const images = writeFloats('float-images', [2, 2], [0.5, -1, 2, 3]);
+    const ds = readIdxDataset(images, write('float-labels', [2], [1, 2]), 'floats');
+    expect([ds.features, ds.scale, Array.from(ds.x)]).toEqual([2, 1, [0.5, -1, 2, 3]]);
+  });
+
+  it.each([
+    [Number.NaN, 'NaN'],
+    [Number.POSITIVE_INFINITY, 'Infinity'],
+    [Number.NEGATIVE_INFINITY, '-Infinity'],
+  ])('refuses %s in float images, naming the set, the file and the first bad index', (bad, shown) => {
+    // Before: the value went into training, where the first step's loss was NaN.
+    const images = writeFloats(`bad-images-${shown}`, [3, 2], [0, 1, 2, bad, 4, bad]);
+    const labels = write(`bad-labels-${shown}`, [3], [0, 1, 2]);
+    expect(() => readIdxDataset(images, labels, 'fashion/train')).toThrow(
+      `${images}: fashion/train sample 1, feature 1 (index 3) is ${shown}; inputs must be finite`,
+    );
+  });
 });
