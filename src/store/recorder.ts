@@ -15,6 +15,8 @@ export interface RecorderOptions {
   readonly maxRows?: number;
   /** A failed background write is reported here, never thrown into training. Default: stderr. */
   readonly onError?: (error: unknown) => void;
+  /** `recordRun` hands its recorder here when the run starts (to flush it at a checkpoint). */
+  readonly onRecorder?: (recorder: RunRecorder) => void;
 }
 
 /** Takes a run's events; see {@link createRunRecorder}. */
@@ -161,6 +163,7 @@ export function recordRun(
   return (source) =>
     defer(() => {
       const recorder = createRunRecorder(store, runId, options);
+      options.onRecorder?.(recorder);
       return source.pipe(
         tap({
           next: (event) => recorder.record(event),
