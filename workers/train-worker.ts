@@ -22,11 +22,14 @@ function current(): WorkerState {
   return state;
 }
 
-/** Exits this thread (once per run: the flag lives in shared memory) when a test asked for it. */
+/**
+ * Exits this thread when a test asked for it: once per run (the flag lives in shared memory), or at
+ * every attempt of the step with `always`.
+ */
 function maybeFail(s: WorkerState, task: { step?: number; lane: number }): void {
   const fault = s.init.faults;
   if (fault && task.step === fault.exitAtStep && task.lane === fault.lane) {
-    if (s.words.fireFaultOnce()) process.exit(1);
+    if (fault.always || s.words.fireFaultOnce()) process.exit(1);
   }
 }
 

@@ -459,6 +459,14 @@ export const RUN_OPTIONS = {
     resume: 'warn',
     goes: 'plan',
   }),
+  maxSkippedSteps: option(int(0), {
+    default: 10,
+    description:
+      'with `nonFinite: skip`: fail the run after this many consecutive skipped steps, checkpointing the last good state (0: no limit)',
+    flag: numeric('--max-skipped-steps <n>'),
+    resume: 'free',
+    goes: 'session',
+  }),
   dashboard: {
     enabled: option(bool(), {
       default: true,

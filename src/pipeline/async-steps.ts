@@ -25,6 +25,8 @@ export class AsyncSteps {
   readonly #dispatch: LaneDispatch;
   readonly #maxAttempts: number;
   #updates: number;
+  /** An update task failed: some shards may hold its update, others not. */
+  #updateFailed = false;
 
   constructor(o: {
     readonly plan: PipelinePlan;
@@ -47,6 +49,14 @@ export class AsyncSteps {
   /** Updates applied so far. */
   get updates(): number {
     return this.#updates;
+  }
+
+  /**
+   * After a failure: whether the shared state is the one after `updates` updates. Gradient tasks
+   * still in flight only write ring entries, so it is unless an update task failed part-way.
+   */
+  holds(updates: number): boolean {
+    return !this.#updateFailed && this.#updates === updates;
   }
 
   /** The step's gradients into its ring entry; a failed attempt only wrote that entry, so it is simply rerun. */
@@ -83,6 +93,7 @@ export class AsyncSteps {
       );
       applied = results.every(Boolean);
     } catch (error) {
+      this.#updateFailed = true;
       throw new GradstreamError(
         'ERR_WORKER',
         `step ${step.step}: stage update failed: ${(error as Error)?.message}`,

@@ -127,6 +127,12 @@ export class PoolRunner implements Runner {
     this.#control.set(lr);
   }
 
+  /** After a failure: the state after `step` back in shared memory (see `Runner.restoreTo`). */
+  async restoreTo(step: number, updates: number): Promise<boolean> {
+    if (this.#async) return this.#async.holds(updates);
+    return this.#chunks!.restoreTo(step, updates);
+  }
+
   async computeGradients(step: StepDescriptor): Promise<GradientBatch> {
     if (this.#async) return this.#async.gradients(step);
     const { loss, ahead } = await this.#chunks!.gradients(step.step);

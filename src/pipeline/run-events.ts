@@ -3,17 +3,19 @@
 // the stages (gradients → updates → evaluations), and the safe points with their events
 // (safe-points.ts), all consulting the session's one step plan.
 
-import { concat, defer, finalize, Observable, of, tap } from 'rxjs';
+import { catchError, concat, defer, finalize, from, mergeMap, Observable, of, tap, throwError } from 'rxjs';
+import { resolveOptions } from '../config/options.js';
 import { mlpLayouts } from '../nn/mlp.js';
 import type { TrainEvent } from '../train/events.js';
+import { tooManySkippedError } from '../train/non-finite.js';
 import { batchSource } from './batch-source.js';
 import { computeGradients } from './compute-gradients.js';
 import { applyControl, controlEvents, controlledSteps } from './control-events.js';
 import { evaluateEvery } from './evaluate-every.js';
 import { networkHistograms } from './histograms.js';
 import { inStepOrder } from './in-step-order.js';
-import type { GradientBatch } from './runner.js';
-import { atSafePoints } from './safe-points.js';
+import type { GradientBatch, UpdateResult } from './runner.js';
+import { atSafePoints, safePointAfter } from './safe-points.js';
 import { drawAheadOnGradients, StepCredits } from './step-credits.js';
 import type { EpochLoss } from './to-train-events.js';
 import type { SessionState, TrainConfig } from './train-config.js';
@@ -34,10 +36,14 @@ export function runEvents(config: TrainConfig, s: SessionState): Observable<Trai
     let skipped = 0;
     const epochLoss: EpochLoss = { ...(config.resume?.epochLoss ?? { sum: 0, steps: 0 }) }; // a fresh run: none yet
     const credits = new StepCredits(controller, plan.ring, lastStep);
+    const { maxSkippedSteps } = resolveOptions('session', config, 'train');
+    let skippedInARow = 0;
+    /** The last step whose events were made: what a failure keeps. */
+    let lastDone: UpdateResult | undefined;
     // Steps whose gradients may be pending at once: async, the ring; sync, the lookahead.
     const inFlight = plan.mode === 'sync' ? plan.lookahead : plan.ring;
     const control = applyControl(controller, runner, credits);
-    const steps$ = batchSource(schedule, credits.credits$, lastStep + 1).pipe(
+    const stages$: Observable<TrainEvent> = batchSource(schedule, credits.credits$, lastStep + 1).pipe(
       controlledSteps(controller),
       tap((step) => credits.noteDrawn(step.step)),
       computeGradients(runner, inFlight),
@@ -46,7 +52,15 @@ export function runEvents(config: TrainConfig, s: SessionState): Observable<Trai
       updateParams(runner),
       tap(({ step, applied }) => {
         lastStep = step.step;
-        if (!applied) skipped++;
+        if (applied) {
+          skippedInARow = 0;
+          return;
+        }
+        skipped++;
+        skippedInARow++;
+        // Policy `skip` must not "complete" a run whose every step is skipped.
+        if (maxSkippedSteps > 0 && skippedInARow >= maxSkippedSteps)
+          throw tooManySkippedError(step.step, maxSkippedSteps);
       }),
       evaluateEvery(runner, stepPlan),
       atSafePoints({
@@ -55,8 +69,25 @@ export function runEvents(config: TrainConfig, s: SessionState): Observable<Trai
         events: { optimizer: plan.optimizer, epochLoss },
         onSafePoint: config.onSafePoint && ((point) => config.onSafePoint?.(point, s)),
         histograms: (step) => networkHistograms(s.network, config.validation ?? config.train, step),
+        onStepDone: (update) => {
+          lastDone = update;
+        },
       }),
     );
+    const steps$ = stages$.pipe(
+      catchError((error: unknown) => from(keepLastGood(error)).pipe(mergeMap(() => throwError(() => error)))),
+    );
+    /** On a failure: the state after the last step done back in memory, handed to `onFailure`. */
+    const keepLastGood = async (error: unknown): Promise<void> => {
+      const done = lastDone;
+      if (!config.onFailure || !done || !runner.restoreTo) return;
+      try {
+        if (!(await runner.restoreTo(done.step.step, done.updates))) return;
+        config.onFailure(safePointAfter(done, epochLoss, schedule.totalSteps), s, error);
+      } catch {
+        // Dropped (see `onFailure`): the subscriber gets the run's own error.
+      }
+    };
     const start: TrainEvent = {
       type: 'start',
       runId: s.runId,

@@ -75,4 +75,10 @@ export interface Runner {
   close(): Promise<void>;
   /** Sets the learning-rate override for steps that start from now on (undefined: the schedule). */
   setLearningRate?(lr: number | undefined): void;
+  /**
+   * After a failure: brings the shared state back to the state after `step` (`updates` applied), a
+   * step the pipeline completed, and resolves once nothing is in flight. Resolves false when that
+   * state cannot be had. Absent: the runner cannot (no failure checkpoint).
+   */
+  restoreTo?(step: number, updates: number): Promise<boolean>;
 }

@@ -24,8 +24,13 @@ export interface WorkerInit {
   readonly barrier: BarrierTiming;
   /** Sync mode: how steps map to rows, so a task can run several steps without the main thread. */
   readonly schedule: BatchSchedule;
-  /** Test-only fault injection: the lane exits its thread once, at this step. */
-  readonly faults?: { readonly exitAtStep: number; readonly lane: number } | undefined;
+  /**
+   * Test-only fault injection: the lane exits its thread at this step, once per run — or at every
+   * attempt of it with `always` (a step that keeps failing).
+   */
+  readonly faults?:
+    | { readonly exitAtStep: number; readonly lane: number; readonly always?: boolean }
+    | undefined;
 }
 
 /** Gradients of one lane's micro-batches of a step, into ring entry `ring`. */

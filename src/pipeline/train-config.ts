@@ -45,6 +45,15 @@ export interface TrainConfig extends RunOptions {
    */
   readonly onSafePoint?: (point: SafePoint, session: SessionState) => void;
   /**
+   * Called once when the run fails (a step that kept failing, a non-finite loss under `stop`, too
+   * many skipped steps under `skip`, …), before the error reaches the subscriber: the shared state
+   * has been brought back to the state after the last completed step (`point`), with nothing in
+   * flight, so it may be checkpointed like a safe point. Not called when no step completed in this
+   * session, or when that state cannot be had (async mode after a failed update). An error it throws
+   * is dropped: the subscriber gets the run's own error.
+   */
+  readonly onFailure?: (point: SafePoint, session: SessionState, error: unknown) => void;
+  /**
    * Guarantees a safe point at least every this many steps (sync mode runs steps in chunks and
    * reaches a safe point only at a chunk's end: evaluations, histograms, the end, and this). Default 0.
    */

@@ -26,3 +26,16 @@ export function nonFiniteError(
     },
   );
 }
+
+/**
+ * `ERR_NON_FINITE` of a run under policy `skip` that skipped `limit` steps in a row, ending at
+ * `step`: `step 17: 10 consecutive steps skipped (non-finite loss or gradient); the limit is
+ * --max-skipped-steps 10 (maxSkippedSteps)`.
+ */
+export function tooManySkippedError(step: number, limit: number): GradstreamError {
+  return new GradstreamError(
+    'ERR_NON_FINITE',
+    `step ${step}: ${limit} consecutive steps skipped (non-finite loss or gradient); the limit is --max-skipped-steps ${limit} (maxSkippedSteps)`,
+    { cause: { step, skipped: limit } },
+  );
+}

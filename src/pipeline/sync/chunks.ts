@@ -110,6 +110,41 @@ export class SyncChunks {
     return { ...record, updates, quiescent };
   }
 
+  /**
+   * After a failure: brings the shared state to the state after `step` (with `updates` applied), a
+   * step already reported, with no lane running. The state in memory serves when the last chunk
+   * ended cleanly with nothing applied after `step` (a non-finite stop, skipped steps); otherwise
+   * (a failed chunk, or steps applied past `step`) the snapshot is restored and the steps up to
+   * `step` replayed once on fresh workers, bit for bit as before. False when that fails too, or the
+   * snapshot is already past `step`.
+   */
+  async restoreTo(step: number, updates: number): Promise<boolean> {
+    const chunk = this.#chunk;
+    if (chunk) {
+      // Nothing more is asked for: the lanes end the chunk at their next request check.
+      await chunk.done.catch(() => {});
+      if (chunk.error === undefined) await this.#finish(chunk);
+    }
+    if (!this.#chunk && this.#base.step >= step && this.#base.updates === updates) return true;
+    const snap = this.#o.snapshot;
+    if (snap.steps > step) return false;
+    snap.restore();
+    this.#words.rewind(snap.steps);
+    this.#base = { step: snap.steps, updates: snap.updates };
+    this.#chunk = undefined;
+    while (this.#base.step < step) {
+      const first = this.#base.step + 1;
+      const last = Math.min(step, first + MAX_CHUNK_STEPS - 1);
+      this.#words.request(last);
+      this.#launch(first, last, this.#base.updates);
+      const replay = this.#chunk as unknown as Chunk;
+      await replay.done.catch(() => {});
+      if (replay.error !== undefined || this.#words.chunkEnd !== last) return false;
+      await this.#finish(replay);
+    }
+    return this.#base.updates === updates;
+  }
+
   /** After a chunk returned normally: its end becomes the base the next chunk starts from. */
   async #finish(chunk: Chunk): Promise<void> {
     await chunk.done.catch(() => {});
