@@ -50,7 +50,10 @@ try {
   }
   if (error instanceof GradstreamError) {
     process.stderr.write(`gradstream: ${error.message}\n`);
-    process.exit(error.code === 'ERR_NON_FINITE' || error.code === 'ERR_WORKER' ? 1 : 2);
+    // A run that failed exits 1; bad input (a config, a store, a checkpoint) exits 2.
+    const failed =
+      error.code === 'ERR_NON_FINITE' || error.code === 'ERR_WORKER' || error.code === 'ERR_WRITE';
+    process.exit(failed ? 1 : 2);
   }
   throw error;
 }
