@@ -41,11 +41,13 @@ export function registerDashboardCommand(program: Command): void {
         throw listenError(error, options.host, port);
       });
       for (const [id, events] of attached.events) server.attachRun(id, from(events));
-      process.stderr.write(`gradstream: ${attached.runs} stored run(s) at ${server.url}\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+      // Listening for the signals before saying where the page is: whoever reads that line may stop us.
+      const signalled = new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
       });
+      process.stderr.write(`gradstream: ${attached.runs} stored run(s) at ${server.url}\n`);
+      await signalled;
       await server.close();
     });
 }

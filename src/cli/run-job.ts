@@ -11,7 +11,7 @@ import type { BatchSchedule } from '../pipeline/batch-source.js';
 import { createController } from '../pipeline/controller.js';
 import { createTrainingSession, type ResumeState } from '../pipeline/train.js';
 import { type DashboardServer, startDashboardServer } from '../server/dashboard-server.js';
-import { recordRun } from '../store/recorder.js';
+import { type RunRecorder, recordRun } from '../store/recorder.js';
 import { type RunRecord, unknownRun } from '../store/run-record.js';
 import { checkResumable, RunStore } from '../store/run-store.js';
 import type { TrainEvent } from '../train/events.js';
@@ -118,9 +118,16 @@ export async function runJob(job: Job): Promise<JobResult> {
     runId: record.id,
     resume: job.resume?.state,
     safePointEvery: config.checkpoint.everySteps,
-    onSafePoint: checkpointPolicy({ config, model: run.model, runId: record.id, storeDir: config.store.dir }),
+    onSafePoint: checkpointPolicy({
+      config,
+      model: run.model,
+      runId: record.id,
+      storeDir: config.store.dir,
+      onSaved: (_path, step) => metricsThrough.checkpointed(step),
+    }),
   });
   const events = new Subject<TrainEvent>();
+  const metricsThrough = flushAtCheckpoints(log);
   dashboard?.attachRun(record.id, events.asObservable(), controller);
   log(
     `gradstream: run ${record.id}: MLP ${run.model.sizes.join('-')}, ${config.optimizer.name} lr ${config.optimizer.lr}, ` +
@@ -136,8 +143,9 @@ export async function runJob(job: Job): Promise<JobResult> {
   try {
     await lastValueFrom(
       session.events$.pipe(
-        recordRun(store, record.id),
+        recordRun(store, record.id, { onRecorder: (recorder) => metricsThrough.use(recorder) }),
         tap((e) => {
+          metricsThrough.recorded(e);
           events.next(e);
           if (job.output.json) process.stdout.write(`${JSON.stringify(e)}\n`);
           else report(e, progress!, session.schedule, config.batchSize);
@@ -165,6 +173,37 @@ export async function runJob(job: Job): Promise<JobResult> {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * Keeps the stored metrics up with the checkpoints: when a checkpoint of step N is written, the
+ * recorder's pending points are written, and again once step N's own events are recorded. A run
+ * killed after that (SIGKILL, no handler) then has every metric point up to its newest checkpoint,
+ * and `resume` records the steps after it again: the metrics match an uninterrupted run's.
+ */
+function flushAtCheckpoints(log: (line: string) => void) {
+  let recorder: RunRecorder | undefined;
+  let through = -1;
+  const flush = () => {
+    try {
+      recorder?.flush();
+    } catch (error) {
+      log(`gradstream: run store write failed: ${(error as Error).message}`);
+    }
+  };
+  return {
+    use: (r: RunRecorder) => {
+      recorder = r;
+    },
+    checkpointed: (step: number) => {
+      through = step;
+      flush();
+    },
+    recorded: (e: TrainEvent) => {
+      // The step's other events (evaluations, epoch) follow it synchronously: flush after them.
+      if (e.type === 'step' && e.step === through) queueMicrotask(flush);
+    },
+  };
+}
 
 /** Human display of one event. */
 function report(e: TrainEvent, progress: ProgressReporter, schedule: BatchSchedule, batchSize: number): void {

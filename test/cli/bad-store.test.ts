@@ -2,6 +2,8 @@
 // store file and what is wrong, exit 2, never a stack trace; one bad row never blocks the others.
 // Each case builds its own damaged store and runs the real CLI in a child process.
 
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CliResult, hasStackTrace, runCli, stderrLines } from './cli-child.js';
@@ -118,5 +120,40 @@ describe.concurrent('every command on a damaged store', () => {
     expect(r.timedOut, r.stderr).toBe(false);
     expect(hasStackTrace(r.stderr + r.stdout), r.stderr).toBe(false);
     expectation(r, dir);
+  });
+});
+
+describe.concurrent('a --store that is no store, and bad dashboard flags', () => {
+  const file = () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'gradstream-store-file-')), 'notes.txt');
+    writeFileSync(path, 'not a folder\n');
+    return path;
+  };
+  const missing = () => join(mkdtempSync(join(tmpdir(), 'gradstream-store-missing-')), 'nowhere');
+  const storeCases: [string, (store: string) => string[], () => string, RegExp][] = [
+    ['train', (s) => ['train', '--steps', '3', '--no-dashboard', '--store', s], file, /not a folder/],
+    ['runs list', (s) => ['runs', 'list', '--store', s], file, /not a folder/],
+    ['runs show', (s) => ['runs', 'show', 'x', '--store', s], file, /not a folder/],
+    ['dashboard', (s) => ['dashboard', '--port', '0', '--store', s], file, /not a folder/],
+    ['dashboard', (s) => ['dashboard', '--port', '0', '--store', s], missing, /folder not found/],
+  ];
+  it.each(storeCases)('%s with --store %s: one line naming it, exit 2', async (_name, args, make, why) => {
+    const store = make();
+    const r = await runCli(args(store), { timeoutMs: 45_000 });
+    expect(r.status, r.stderr).toBe(2);
+    expect(stderrLines(r)).toEqual([expect.stringContaining(store)]);
+    expect(r.stderr).toMatch(why);
+    expect(hasStackTrace(r.stderr)).toBe(false);
+  });
+
+  it.each(['abc', '0', '-1', '2.5', ''])('dashboard --limit %j: one line, exit 2', async (limit) => {
+    const dir = DAMAGED['bad-row']();
+    const r = await runCli(['dashboard', '--port', '0', `--limit=${limit}`, '--store', dir], {
+      timeoutMs: 45_000,
+    });
+    expect(r.status, r.stderr).toBe(2);
+    expect(stderrLines(r)).toEqual([
+      `gradstream: --limit must be an integer ≥ 1, got ${JSON.stringify(limit)}`,
+    ]);
   });
 });

@@ -25,6 +25,8 @@ export interface RunCliOptions {
   readonly uid?: number;
   /** Called with the child and the stderr so far on every stderr chunk (e.g. to stop a server). */
   readonly onStderr?: (stderr: string, child: ChildProcess) => void;
+  /** The same for stdout. */
+  readonly onStdout?: (stdout: string, child: ChildProcess) => void;
 }
 
 /** Runs `gradstream ...args` and resolves when it exits. */
@@ -42,6 +44,7 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
     }, options.timeoutMs ?? 60_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
+      options.onStdout?.(stdout, child);
     });
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
