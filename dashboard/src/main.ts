@@ -27,7 +27,8 @@ const socket = new DashboardSocket(store, token, (state: ConnectionState, detail
 });
 const runList = new RunList(store, {
   toggle: (runId) => store.toggle(runId),
-  control: (runId, action, lr) => socket.control(runId, action, lr),
+  control: (runId, action, lr) => void socket.control(runId, action, lr),
+  warn: (message) => store.setNotice(message, 'warn'),
   csv: (runId) => {
     const run = store.runs.get(runId);
     if (run) download(new Blob([runCsv(run)], { type: 'text/csv' }), `${runId}.csv`);
@@ -78,7 +79,9 @@ const frame = () => {
     runList.update();
     histograms.update();
     paths.update();
-    document.getElementById('notice')!.textContent = store.notice ?? '';
+    const notice = document.getElementById('notice')!;
+    notice.textContent = store.notice ?? '';
+    notice.dataset.level = store.noticeLevel;
   }
   requestAnimationFrame(frame);
 };

@@ -1,6 +1,7 @@
 // The runs panel: one entry per run with its colour (click to show or hide it in every chart),
 // status, progress and ETA, latest metrics, controls when the server allows them, and CSV export.
 
+import { LEARNING_RATE_RANGE_TEXT } from '../../src/optim/learning-rate-range.js';
 import type { ControlMessage } from '../../src/protocol/client-messages.js';
 import { etaMs, formatDuration, formatNumber } from './format.js';
 import type { DashboardStore, RunView } from './store.js';
@@ -10,6 +11,8 @@ export interface RunListActions {
   readonly toggle: (runId: string) => void;
   readonly control: (runId: string, action: ControlMessage['action'], lr?: number | null) => void;
   readonly csv: (runId: string) => void;
+  /** Shows a warning in the notice line (an input the page cannot send). */
+  readonly warn: (message: string) => void;
 }
 
 const TEMPLATE = `
@@ -25,10 +28,29 @@ const TEMPLATE = `
     <button type="button" data-action="pause">Pause</button>
     <button type="button" data-action="resume">Resume</button>
     <button type="button" data-action="stop">Stop</button>
-    <span class="lr-control"><input class="lr-input" type="number" min="0" step="any" aria-label="learning rate">
+    <span class="lr-control"><input class="lr-input" type="number" step="any" aria-label="learning rate" placeholder="empty: schedule">
     <button type="button" data-action="setLearningRate">Set lr</button></span>
   </div>
   <div class="run-exports"><button type="button" data-action="csv" class="link">Download CSV</button></div>`;
+
+/**
+ * Sends the lr typed in `item`: an empty box returns to the schedule; any finite number goes to the
+ * server, which judges its range and answers a refusal the notice line shows; text that is no finite
+ * number (JSON cannot carry `1e400`) is refused here, never sent as "back to the schedule".
+ */
+function setLearningRate(runId: string, item: HTMLElement, actions: RunListActions): void {
+  const input = item.querySelector<HTMLInputElement>('.lr-input')!;
+  if (input.value.trim() === '' && !input.validity.badInput) {
+    actions.control(runId, 'setLearningRate', null);
+    return;
+  }
+  const value = input.valueAsNumber;
+  if (Number.isFinite(value)) actions.control(runId, 'setLearningRate', value);
+  else
+    actions.warn(
+      `${runId}: setLearningRate: lr must be ${LEARNING_RATE_RANGE_TEXT}, got ${input.value || 'no number'}`,
+    );
+}
 
 /** Keeps the panel's entries in step with the store. */
 export class RunList {
@@ -47,10 +69,8 @@ export class RunList {
       const runId = item.dataset.runId!;
       if (action === 'toggle') actions.toggle(runId);
       else if (action === 'csv') actions.csv(runId);
-      else if (action === 'setLearningRate') {
-        const value = item.querySelector<HTMLInputElement>('.lr-input')!.valueAsNumber;
-        actions.control(runId, action, Number.isFinite(value) && value > 0 ? value : null);
-      } else actions.control(runId, action as ControlMessage['action']);
+      else if (action === 'setLearningRate') setLearningRate(runId, item, actions);
+      else actions.control(runId, action as ControlMessage['action']);
     });
   }
 

@@ -1,7 +1,14 @@
 // The page's connection: open /ws (with the token, and the last frame when reconnecting), validate
 // every message, feed the store, ask for a snapshot when the store says so, reconnect with backoff.
+// Control messages carry the control token the server put in the page; a restarted server has a new
+// one, so the page fetches itself again when it meets a new server session.
 
-import { type ClientMessage, type ControlMessage, connectPath } from '../../src/protocol/client-messages.js';
+import {
+  type ClientMessage,
+  CONTROL_TOKEN_META,
+  type ControlMessage,
+  connectPath,
+} from '../../src/protocol/client-messages.js';
 import { decodeServerMessage } from '../../src/protocol/parse.js';
 import type { DashboardStore } from './store.js';
 
@@ -17,7 +24,16 @@ export class DashboardSocket {
   readonly #onState: (state: ConnectionState, detail?: string) => void;
   #ws: WebSocket | undefined;
   #backoffMs = 250;
+  /** The control token, and the server session it belongs to (undefined: the first one seen). */
+  #controlToken: string | undefined;
+  #tokenSession: string | undefined;
+  /** A fetch of the page for a restarted server's token, while one is under way. */
+  #tokenRefresh: Promise<void> | undefined;
 
+  /**
+   * `token`: the page's `?token=` (to watch a server that needs one). The control token is read from
+   * the page's `<meta name="gradstream-control-token">`, falling back to `token`.
+   */
   constructor(
     store: DashboardStore,
     token: string | undefined,
@@ -26,6 +42,7 @@ export class DashboardSocket {
     this.#store = store;
     this.#token = token;
     this.#onState = onState;
+    this.#controlToken = controlTokenOf(document) ?? token;
   }
 
   /** Connects (and keeps reconnecting). */
@@ -44,8 +61,10 @@ export class DashboardSocket {
       if (!decoded.ok) {
         console.warn(`dashboard: ignored a malformed server message (${decoded.error})`);
         this.send({ v: 1, type: 'resync' });
-      } else if (this.#store.accept(decoded.message) === 'resync') {
-        this.send({ v: 1, type: 'resync' });
+      } else {
+        const m = decoded.message;
+        if (m.type === 'hello') this.#followSession(m.session);
+        if (this.#store.accept(m) === 'resync') this.send({ v: 1, type: 'resync' });
       }
     });
     ws.addEventListener('close', (event) => {
@@ -60,9 +79,10 @@ export class DashboardSocket {
     if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.send(JSON.stringify(message));
   }
 
-  /** Sends a control message (with the token when the server needs one). */
-  control(runId: string, action: ControlMessage['action'], lr?: number | null): void {
-    const token = this.#store.tokenRequired ? this.#token : undefined;
+  /** Sends a control message with the control token (after a pending token refresh). */
+  async control(runId: string, action: ControlMessage['action'], lr?: number | null): Promise<void> {
+    await this.#tokenRefresh;
+    const token = this.#controlToken;
     this.send({
       v: 1,
       type: 'control',
@@ -72,4 +92,26 @@ export class DashboardSocket {
       ...(token ? { token } : {}),
     });
   }
+
+  /** On a new server session (the server restarted), fetches the page again for its control token. */
+  #followSession(session: string): void {
+    if (this.#tokenSession === undefined) this.#tokenSession = session;
+    if (session === this.#tokenSession) return;
+    this.#tokenRefresh = fetch(location.href, { cache: 'no-store' })
+      .then((response) => response.text())
+      .then((html) => {
+        this.#controlToken =
+          controlTokenOf(new DOMParser().parseFromString(html, 'text/html')) ?? this.#token;
+        this.#tokenSession = session;
+      })
+      .catch(() => {}) // offline again: the next hello tries again
+      .finally(() => {
+        this.#tokenRefresh = undefined;
+      });
+  }
+}
+
+/** The control token a served page carries, if any. */
+function controlTokenOf(doc: Document): string | undefined {
+  return doc.querySelector(`meta[name="${CONTROL_TOKEN_META}"]`)?.getAttribute('content') ?? undefined;
 }

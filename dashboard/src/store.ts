@@ -52,8 +52,10 @@ export class DashboardStore {
   control = false;
   tokenRequired = false;
   smoothing = 0.6;
-  /** The latest notice from the server. */
+  /** The latest notice from the server (or the page), e.g. why a control message was refused. */
   notice: string | undefined;
+  /** `warn` for a refusal or an input the page could not send, `info` otherwise. */
+  noticeLevel: 'info' | 'warn' = 'info';
   /** Bumped on every change: the render loop draws when it moved. */
   version = 0;
   /** Bumped when runs appear, disappear or are shown or hidden: charts rebuild their series. */
@@ -91,9 +93,19 @@ export class DashboardStore {
         this.seq = m.seq;
         return this.#applyAll(m.runs);
       case 'notice':
-        this.notice = m.message;
+        this.setNotice(m.message, m.level);
+        return 'ok';
+      case 'refused':
+        this.setNotice(`${m.runId}: ${m.action} refused: ${m.message}`, 'warn');
         return 'ok';
     }
+  }
+
+  /** Shows `message` in the page's notice line. */
+  setNotice(message: string, level: 'info' | 'warn'): void {
+    this.notice = message;
+    this.noticeLevel = level;
+    this.version++;
   }
 
   /** Sets the smoothing weight in [0, 1) and re-smooths every run. */

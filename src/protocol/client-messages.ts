@@ -2,22 +2,28 @@
 // snapshot. Versioned types and zod schemas, plus the connection's query parameters.
 
 import * as z from 'zod';
+import { CONTROL_ACTIONS, type ControlAction } from './control.js';
 import { nameSchema } from './run-data.js';
 import { PROTOCOL_VERSION } from './server-messages.js';
 
 /** The largest client message the server accepts, in bytes; a bigger one closes the socket (1008). */
 export const MAX_CLIENT_MESSAGE_BYTES = 4096;
 
-/** The actions a control message can ask for (see `RunController`). */
-export const CONTROL_ACTIONS = ['pause', 'resume', 'stop', 'setLearningRate'] as const;
+export { CONTROL_ACTIONS, CONTROL_TOKEN_META, type ControlAction } from './control.js';
 
-/** Steers one run. Accepted only when the server enables control, and with the token when it has one. */
+/**
+ * Steers one run. Carried out only when the server enables control and `token` is the server's
+ * control token (on every host); otherwise answered with a `refused` message.
+ */
 export interface ControlMessage {
   readonly v: 1;
   readonly type: 'control';
   readonly runId: string;
-  readonly action: (typeof CONTROL_ACTIONS)[number];
-  /** For `setLearningRate`: the new rate, or `null` to return to the schedule. */
+  readonly action: ControlAction;
+  /**
+   * For `setLearningRate`: the new rate, or `null` to return to the schedule. Any number parses; the
+   * run's controller judges the range (a refused rate is answered, not a malformed message).
+   */
   readonly lr?: number | null;
   readonly token?: string;
 }
@@ -41,7 +47,11 @@ export const clientMessageSchema: z.ZodType<ClientMessage> = z.discriminatedUnio
       type: z.literal('control'),
       runId: nameSchema,
       action: z.enum(CONTROL_ACTIONS),
-      lr: z.number().positive().nullable().optional(),
+      // Any JSON number, Infinity too (`1e400` parses to it): the range is the controller's to judge.
+      lr: z
+        .custom<number>((v) => typeof v === 'number', 'lr must be a number or null')
+        .nullable()
+        .optional(),
       token: tokenSchema.optional(),
     })
     .refine((m) => m.action !== 'setLearningRate' || m.lr !== undefined, 'setLearningRate needs lr'),

@@ -3,7 +3,9 @@
 export {
   type ClientMessage,
   CONTROL_ACTIONS,
+  CONTROL_TOKEN_META,
   type ConnectParams,
+  type ControlAction,
   type ControlMessage,
   clientMessageSchema,
   connectParamsSchema,
@@ -33,6 +35,8 @@ export {
   type HelloMessage,
   type NoticeMessage,
   PROTOCOL_VERSION,
+  type RefusalReason,
+  type RefusedMessage,
   type ResumeMessage,
   type RunInfo,
   type RunState,

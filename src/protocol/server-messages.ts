@@ -2,6 +2,7 @@
 // coalesced `frame`s of what changed. Versioned types and zod schemas, shared by server and page.
 
 import * as z from 'zod';
+import { CONTROL_ACTIONS, type ControlAction } from './control.js';
 import {
   type EvalRow,
   evalRowSchema,
@@ -69,7 +70,7 @@ export interface HelloMessage {
   readonly seq: number;
   /** True when control messages are accepted. */
   readonly control: boolean;
-  /** True when control messages must carry the token. */
+  /** True when control messages must carry the token (always, since control needs the page's token on every host). */
   readonly tokenRequired: boolean;
   readonly runs: readonly RunUpdate[];
 }
@@ -104,8 +105,28 @@ export interface NoticeMessage {
   readonly message: string;
 }
 
+/** Why a control message was not carried out. */
+export type RefusalReason =
+  /** Control is off on this server, or the message did not carry the server's control token. */
+  | 'unauthorised'
+  /** The value is out of range (e.g. a learning rate outside the optimizer's range). */
+  | 'invalid'
+  /** No run of that id, or one that cannot be steered. */
+  | 'unavailable';
+
+/** The answer to a control message that was not carried out; the run is unaffected. */
+export interface RefusedMessage {
+  readonly v: 1;
+  readonly type: 'refused';
+  readonly runId: string;
+  readonly action: ControlAction;
+  readonly reason: RefusalReason;
+  /** One line for the page to show, e.g. "setLearningRate: lr must be … got 1e+308". */
+  readonly message: string;
+}
+
 /** Every message the server sends. */
-export type ServerMessage = HelloMessage | ResumeMessage | FrameMessage | NoticeMessage;
+export type ServerMessage = HelloMessage | ResumeMessage | FrameMessage | NoticeMessage | RefusedMessage;
 
 const runInfoSchema: z.ZodType<RunInfo> = z.object({
   runId: nameSchema,
@@ -167,6 +188,14 @@ export const serverMessageSchema: z.ZodType<ServerMessage> = z.discriminatedUnio
     v: z.literal(PROTOCOL_VERSION),
     type: z.literal('notice'),
     level: z.enum(['info', 'warn']),
+    message: z.string().max(1000),
+  }),
+  z.object({
+    v: z.literal(PROTOCOL_VERSION),
+    type: z.literal('refused'),
+    runId: nameSchema,
+    action: z.enum(CONTROL_ACTIONS),
+    reason: z.enum(['unauthorised', 'invalid', 'unavailable']),
     message: z.string().max(1000),
   }),
 ]);

@@ -24,7 +24,14 @@ const WS_MAX_PAYLOAD = 64 * 1024;
 
 /** A running dashboard server (see {@link startDashboardServer}). */
 export class DashboardServer {
+  /** The token needed to watch (set, or generated beyond loopback); undefined: watching is open. */
   readonly token: string | undefined;
+  /**
+   * The token every control message must carry, on every host: `token` when there is one, else
+   * random per process. The served page carries it, so the page steers runs with no user action;
+   * a program that has not read the page can watch but not steer.
+   */
+  readonly controlToken: string;
   readonly #o: ResolvedServerOptions;
   readonly #runs = new Map<string, LiveRun>();
   /** Runs whose events are attached (a run may also exist for its path alone). */
@@ -39,6 +46,7 @@ export class DashboardServer {
   private constructor(o: ResolvedServerOptions) {
     this.#o = o;
     this.token = o.token;
+    this.controlToken = o.controlToken;
     const runs = this.#runs;
     this.#broadcaster = new Broadcaster({
       session: randomBytes(6).toString('base64url'),
@@ -46,12 +54,12 @@ export class DashboardServer {
       budgetBytes: o.budgetBytes,
       replayFrames: o.replayFrames,
       control: o.control,
-      tokenRequired: o.token !== undefined,
+      tokenRequired: true, // control needs the token on every host
       collect: () => [...runs.values()].flatMap((r) => r.takeUpdate(o.maxPoints) ?? []),
       snapshot: () => [...runs.values()].map((r) => r.snapshot(o.maxPoints)),
     });
     const requestSnapshot = (ws: WebSocket) => this.#broadcaster.requestSnapshot(ws);
-    const client = { control: o.control, token: o.token, runs, requestSnapshot };
+    const client = { control: o.control, token: o.controlToken, runs, requestSnapshot };
     const routes = { ...o, wss: this.#wss, broadcaster: this.#broadcaster, client };
     this.#http = createServer(requestHandler(routes));
     this.#http.on('upgrade', upgradeHandler(routes));

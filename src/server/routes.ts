@@ -4,7 +4,7 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { type ConnectParams, connectParamsSchema } from '../protocol/client-messages.js';
+import { CONTROL_TOKEN_META, type ConnectParams, connectParamsSchema } from '../protocol/client-messages.js';
 import type { Broadcaster } from './broadcaster.js';
 import { type ClientContext, handleClientMessage } from './client-handler.js';
 import { checkRequest, type RequestPolicy, tokensMatch } from './security.js';
@@ -14,6 +14,9 @@ import { serveStatic } from './static-files.js';
 export interface RouteContext {
   readonly policy: RequestPolicy;
   readonly token: string | undefined;
+  /** Whether control is on; then the page carries `controlToken`. */
+  readonly control: boolean;
+  readonly controlToken: string;
   readonly staticDir: string;
   readonly wss: WebSocketServer;
   readonly broadcaster: Broadcaster;
@@ -24,7 +27,16 @@ function pathOf(req: IncomingMessage): URL {
   return new URL(req.url ?? '/', 'http://x');
 }
 
-/** Serves the page; the page itself (not its public scripts and styles) needs the token when there is one. */
+/** The `<meta>` that hands the page the control token (HTML-escaped: a given token may hold any text). */
+function controlTokenMeta(token: string): string {
+  const escaped = token.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<meta name="${CONTROL_TOKEN_META}" content="${escaped}" />`;
+}
+
+/**
+ * Serves the page; the page itself (not its public scripts and styles) needs the token when there is
+ * one, and carries the control token when control is on.
+ */
 export function requestHandler(ctx: RouteContext): RequestListener {
   return (req, res) => {
     const problem = checkRequest(req, ctx.policy);
@@ -42,7 +54,8 @@ export function requestHandler(ctx: RouteContext): RequestListener {
       res.writeHead(401, { 'content-type': 'text/plain' }).end('a valid ?token= is required');
       return;
     }
-    void serveStatic(req, res, ctx.staticDir);
+    const head = isPage && ctx.control ? controlTokenMeta(ctx.controlToken) : undefined;
+    void serveStatic(req, res, ctx.staticDir, head);
   };
 }
 

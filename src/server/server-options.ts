@@ -1,5 +1,6 @@
 // The dashboard server's options: defaults in one place, each checked by name before anything starts,
-// and the token rule (any address beyond loopback needs one; it is generated and logged if absent).
+// and the token rules: any address beyond loopback needs a token to watch (generated and logged if
+// absent); control needs a token on every host (that one, or a fresh one per process on loopback).
 
 import { checkNumber } from '../errors.js';
 import { generateToken, isLoopback, type RequestPolicy } from './security.js';
@@ -11,7 +12,11 @@ export interface DashboardServerOptions {
   readonly host?: string;
   /** Default 8080; 0 picks a free port. */
   readonly port?: number;
-  /** Required by the page, the socket and every control message when set. */
+  /**
+   * Required by the page and the socket when set (to watch), and by every control message. Without
+   * one, watching on loopback is open and control messages need a token generated per process, which
+   * the served page carries (`controlToken`).
+   */
   readonly token?: string;
   /** Accept control messages (pause, resume, stop, set lr). Default false. */
   readonly control?: boolean;
@@ -36,6 +41,8 @@ export interface DashboardServerOptions {
 /** Every option filled in, plus what follows from them. */
 export type ResolvedServerOptions = Required<Omit<DashboardServerOptions, 'token'>> & {
   readonly token: string | undefined;
+  /** What every control message must carry: `token` when set, else a fresh random one. */
+  readonly controlToken: string;
   /** True when the token was generated here (and must be shown to the user). */
   readonly generatedToken: boolean;
   readonly policy: RequestPolicy;
@@ -67,5 +74,6 @@ export function resolveServerOptions(options: DashboardServerOptions): ResolvedS
   const loopback = isLoopback(o.host);
   const token = o.token ?? (loopback ? undefined : generateToken());
   const policy = { loopbackOnly: loopback && token === undefined, allowedOrigins: o.allowedOrigins };
-  return { ...o, token, generatedToken: o.token === undefined && token !== undefined, policy };
+  const controlToken = token ?? generateToken();
+  return { ...o, token, controlToken, generatedToken: o.token === undefined && token !== undefined, policy };
 }

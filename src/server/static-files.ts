@@ -29,8 +29,22 @@ export function defaultStaticDir(): string {
 const NOT_BUILT = `<!doctype html><title>gradstream dashboard</title>
 <p>The dashboard page has not been built. Run <code>npm run build:dashboard</code> and reload.</p>`;
 
-/** Answers `req` with a file of `root` (`/` is `index.html`). */
-export async function serveStatic(req: IncomingMessage, res: ServerResponse, root: string): Promise<void> {
+/** `html` with `head` added at the end of its `<head>` (or at the end, for a page without one). */
+function injectHead(html: string, head: string): string {
+  const at = html.search(/<\/head>/i);
+  return at < 0 ? `${html}${head}` : `${html.slice(0, at)}${head}${html.slice(at)}`;
+}
+
+/**
+ * Answers `req` with a file of `root` (`/` is `index.html`). `pageHead`, for the page only, is added
+ * to its `<head>`; such a page is never stored by caches (it carries a per-process token).
+ */
+export async function serveStatic(
+  req: IncomingMessage,
+  res: ServerResponse,
+  root: string,
+  pageHead?: string,
+): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
     return;
@@ -49,11 +63,13 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, roo
     return;
   }
   try {
-    const body = await readFile(file);
+    let body = await readFile(file);
+    const inject = pageHead !== undefined && relative === '/index.html';
+    if (inject) body = Buffer.from(injectHead(body.toString('utf8'), pageHead));
     // Revalidate every time: a rebuilt bundle must show up on reload.
     res.writeHead(200, {
       'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-      'cache-control': 'no-cache',
+      'cache-control': inject ? 'no-store' : 'no-cache',
       'x-content-type-options': 'nosniff',
     });
     res.end(req.method === 'HEAD' ? undefined : body);
