@@ -15,7 +15,7 @@ import { type RunRecorder, recordRun } from '../store/recorder.js';
 import { type RunRecord, unknownRun } from '../store/run-record.js';
 import { checkResumable, RunStore } from '../store/run-store.js';
 import type { TrainEvent } from '../train/events.js';
-import { checkpointPolicy } from './checkpoint-policy.js';
+import { checkpointPolicy, failureCheckpoint } from './checkpoint-policy.js';
 import { createProgress, type ProgressReporter } from './progress.js';
 
 /** How the job reports. */
@@ -85,6 +85,7 @@ export async function runJob(job: Job): Promise<JobResult> {
   let data: ReturnType<typeof loadRunData>;
   let record: RunRecord;
   try {
+    store.check();
     if (job.resume) {
       const stored = store.getRun(job.resume.runId);
       if (!stored) throw unknownRun(job.resume.runId, store.file);
@@ -106,6 +107,13 @@ export async function runJob(job: Job): Promise<JobResult> {
     throw error;
   }
   const controller = createController();
+  // A failing run checkpoints its last good state, and its error says how to resume.
+  const failure = failureCheckpoint({
+    config,
+    model: run.model,
+    runId: record.id,
+    storeDir: config.store.dir,
+  });
   const session = createTrainingSession({
     ...run.plan,
     ...pickOptions('session', config),
@@ -125,6 +133,7 @@ export async function runJob(job: Job): Promise<JobResult> {
       storeDir: config.store.dir,
       onSaved: (_path, step) => metricsThrough.checkpointed(step),
     }),
+    onFailure: failure.onFailure,
   });
   const events = new Subject<TrainEvent>();
   const metricsThrough = flushAtCheckpoints(log);
@@ -156,7 +165,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     );
   } catch (error) {
     await dashboard?.close();
-    throw error;
+    throw failure.explain(error);
   } finally {
     progress?.stop();
     stopOnSignal();
