@@ -33,6 +33,7 @@ export function registerResumeCommand(program: Command): void {
         const store = RunStore.open({ dir: options.store });
         let run: RunRecord | undefined;
         try {
+          store.check();
           run = store.findRun(ref);
           if (!run) throw unknownRun(ref, store.file);
           // A completed run is left as it is (exit 2); a run a live process trains is refused.

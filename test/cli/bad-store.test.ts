@@ -53,6 +53,13 @@ const everyCommand = (e: Expect) =>
 const EXPECTED: Record<string, Record<string, Expect>> = {
   'not a database': everyCommand(refused(/not a SQLite database/)),
   'malformed pages': everyCommand(refused(/damaged: database disk image is malformed/)),
+  // The runs table reads: the listing works, what reads or writes metrics is refused (train and
+  // resume check every page before any work).
+  'malformed metric pages': {
+    ...everyCommand(refused(/damaged: (database disk image is malformed|.*page)/)),
+    list: works((r) => expect(r.stdout).toMatch(/^20260101-000000-good\s+good\s+completed\s+20\s/m)),
+    'list --json': works((r) => expect(JSON.parse(r.stdout)).toMatchObject([{ id: GOOD }])),
+  },
   'missing table': everyCommand(refused(/damaged: table "runs" is missing/)),
   // SQLite's own view of an empty file: an empty database. Read commands see a store without
   // runs; `train` makes it a store.

@@ -57,6 +57,21 @@ export const DAMAGED: Record<string, () => string> = {
     closeSync(fd);
     return dir;
   },
+  'malformed metric pages': () => {
+    const dir = goodStore();
+    // Only the metrics table's root page: the runs table still reads, the metrics do not.
+    const db = new Database(dbFile(dir), { readonly: true });
+    const { rootpage, size } = db
+      .prepare(
+        `SELECT rootpage, (SELECT page_size FROM pragma_page_size) AS size FROM sqlite_master WHERE name = 'metrics'`,
+      )
+      .get() as { rootpage: number; size: number };
+    db.close();
+    const fd = openSync(dbFile(dir), 'r+');
+    writeSync(fd, Buffer.alloc(size, 0xab), 0, size, (rootpage - 1) * size);
+    closeSync(fd);
+    return dir;
+  },
   'zero-length': () => {
     const dir = mkdtempSync(join(tmpdir(), 'gradstream-bad-store-'));
     writeFileSync(dbFile(dir), '');
