@@ -152,6 +152,20 @@ describe('the dashboard page', () => {
     await runA.locator('[data-action="setLearningRate"]').click();
     await expect.poll(() => controllers.a.state.lrOverride).toBe(0.0005);
     await expect.poll(() => training.seen.lr).toBe(0.0005);
+    // A rate out of range (1e308 overflows float32 and would kill the run) is refused by the server;
+    // the page shows why, instead of silently returning to the schedule, and the run trains on.
+    await runA.locator('.lr-input').fill('1e308');
+    await runA.locator('[data-action="setLearningRate"]').click();
+    const notice = page.locator('#notice[data-level="warn"]');
+    await expect
+      .poll(() => notice.textContent())
+      .toMatch(
+        /setLearningRate refused: .*lr must be a finite number in \[1\.18e-38 \(2\^-126\), 1000\], got 1e\+308/,
+      );
+    expect(controllers.a.state.lrOverride).toBe(0.0005);
+    const refusedAt = training.seen.step;
+    await expect.poll(() => training.seen.step).toBeGreaterThan(refusedAt);
+    expect(training.seen.lr).toBe(0.0005);
 
     // Exports: a run's metrics as CSV, a chart as PNG.
     const [csv] = await Promise.all([
@@ -173,12 +187,19 @@ describe('the dashboard page', () => {
 
     // Restart the server on the same port: the page reconnects and carries on.
     const port = server.port;
+    const firstToken = server.controlToken;
     await server.close();
     await page.locator('#connection[data-state="offline"]').waitFor();
     server = await startDashboardServer({ port, control: true, staticDir, log: () => {} });
     training.attach(server);
     attachPaths(server);
     await page.locator('#connection[data-state="live"]').waitFor({ timeout: 10_000 });
+    // The new server process has a new control token; the page fetches it and still steers the run.
+    expect(server.controlToken).not.toBe(firstToken);
+    await runA.locator('[data-action="pause"]').click();
+    await expect.poll(() => controllers.a.state.paused).toBe(true);
+    await runA.locator('[data-action="resume"]').click();
+    await expect.poll(() => controllers.a.state.paused).toBe(false);
     const afterRestart = await lossPoints(page);
     await page.waitForFunction(
       (n) => Number(document.querySelector('#chart-loss')?.getAttribute('data-points')) > n,
