@@ -35,6 +35,26 @@ const stepsOf = (s: DashboardStore) => Array.from(s.runs.get('r')?.steps.column(
 
 describe('DashboardStore', () => {
   describe('#accept', () => {
+    it('shows a refused control message as a warning, and a notice at its own level', () => {
+      const s = new DashboardStore();
+      const before = s.version;
+      s.accept({
+        v: 1,
+        type: 'refused',
+        runId: 'r',
+        action: 'setLearningRate',
+        reason: 'invalid',
+        message: 'setLearningRate: lr must be a finite number in [1.18e-38 (2^-126), 1000], got 1e+308',
+      });
+      expect(s.notice).toBe(
+        'r: setLearningRate refused: setLearningRate: lr must be a finite number in [1.18e-38 (2^-126), 1000], got 1e+308',
+      );
+      expect(s.noticeLevel).toBe('warn');
+      expect(s.version).toBeGreaterThan(before);
+      s.accept({ v: 1, type: 'notice', level: 'info', message: 'hi' });
+      expect([s.notice, s.noticeLevel]).toEqual(['hi', 'info']);
+    });
+
     it('builds runs from a snapshot, then appends frames in sequence', () => {
       const s = new DashboardStore();
       expect(s.accept(hello(3, [{ runId: 'r', steps: steps(1, 2) }]))).toBe('ok');
