@@ -35,10 +35,15 @@ function initSpec(init: InitConfig | undefined): InitSpec | undefined {
   return { kind: 'std', std: init.std };
 }
 
-/** The MLP spec of `config.model` for data of the given shape. */
-export function modelFromConfig(model: RunConfig['model'], shape: DataShape = MNIST_SHAPE): MlpSpec {
-  const sizes = model.sizes ?? [shape.inputSize, ...(model.hidden ?? []), shape.classes];
-  if (sizes[0] !== shape.inputSize || sizes.at(-1) !== shape.classes) {
+/**
+ * The MLP spec of `config.model` for data of the given shape. Without a shape, `model.sizes` is taken
+ * as it is (validation checked it against the data files' headers) and `model.hidden` gets MNIST's
+ * 784 inputs and 10 classes.
+ */
+export function modelFromConfig(model: RunConfig['model'], shape?: DataShape): MlpSpec {
+  const { inputSize, classes } = shape ?? MNIST_SHAPE;
+  const sizes = model.sizes ?? [inputSize, ...(model.hidden ?? []), classes];
+  if (shape && (sizes[0] !== shape.inputSize || sizes.at(-1) !== shape.classes)) {
     invalidOption(
       'config',
       'model.sizes',
@@ -76,7 +81,7 @@ export function optimizerSpecFromConfig(optimizer: RunConfig['optimizer']): Tran
  * const run = buildRun(parseConfig(loadConfigFile('job.yaml')));
  * const plan = createPlan(run.plan);
  */
-export function buildRun(config: RunConfig, shape: DataShape = MNIST_SHAPE): RunObjects {
+export function buildRun(config: RunConfig, shape?: DataShape): RunObjects {
   const model = modelFromConfig(config.model, shape);
   const optimizer = optimizerSpecFromConfig(config.optimizer);
   return {

@@ -1,12 +1,13 @@
 // Checks a run configuration and reports every problem at once, one line each, then fills the
-// defaults that depend on other fields (hidden sizes, init). The only I/O: do the data paths exist.
+// defaults that depend on other fields (hidden sizes, init). The only I/O: the data files' headers
+// (are they regular files, sound, of the model's shape), from which the run is sized.
 
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { MNIST_FILES } from '../data/mnist.js';
 import { GradstreamError } from '../errors.js';
 import { optimizerFromConfig } from '../optim/from-config.js';
+import { MNIST_SHAPE } from './build.js';
+import { type RunDataShape, readDataShape } from './data-shape.js';
 import { formatIssues, mustBe, problemFromError } from './issues.js';
+import { sizeProblems } from './run-memory.js';
 import { scheduleProblems } from './schedule-config.js';
 import {
   DEFAULT_HIDDEN,
@@ -20,7 +21,11 @@ import {
 
 /** Options of {@link validateConfig}. */
 export interface ValidateOptions {
-  /** Check that data files and folders exist. Default true. */
+  /**
+   * Check the data files by their headers (regular files, sound, agreeing with each other and with
+   * the model) and size the run from them: the batch against the training set, the shared memory
+   * against this machine. Default true.
+   */
   readonly checkFiles?: boolean;
   /** Folder relative data paths are taken from. Default `process.cwd()`. */
   readonly baseDir?: string;
@@ -45,9 +50,16 @@ function pairProblem(data: Raw, a: string, b: string): string[] {
   return [`data.${missing}: required with data.${given}`];
 }
 
-/** Rules across fields, each run only on sections that parsed on their own (so nothing is reported twice). */
-function crossFieldProblems(input: unknown, options: ValidateOptions): string[] {
+/**
+ * Rules across fields, each run only on sections that parsed on their own (so nothing is reported
+ * twice), and the data's shape when its files were read and are sound.
+ */
+function crossFieldProblems(
+  input: unknown,
+  options: ValidateOptions,
+): { problems: string[]; shape: RunDataShape | undefined } {
   const problems: string[] = [];
+  let shape: RunDataShape | undefined;
   const model = modelSchema.safeParse(section(input, 'model'));
   if (model.success && model.data.sizes && model.data.hidden)
     problems.push('model.hidden: give model.sizes or model.hidden, not both');
@@ -64,10 +76,16 @@ function crossFieldProblems(input: unknown, options: ValidateOptions): string[] 
   const data = dataSchema.safeParse(section(input, 'data'));
   if (data.success) {
     const d = data.data;
-    problems.push(...pairProblem(d, 'images', 'labels'), ...pairProblem(d, 'testImages', 'testLabels'));
+    const layout = [...pairProblem(d, 'images', 'labels'), ...pairProblem(d, 'testImages', 'testLabels')];
     if (d.dir !== undefined && d.images !== undefined)
-      problems.push('data.dir: give data.dir (MNIST) or data.images and data.labels (IDX), not both');
-    if (options.checkFiles !== false) problems.push(...fileProblems(d, options.baseDir));
+      layout.push('data.dir: give data.dir (MNIST) or data.images and data.labels (IDX), not both');
+    problems.push(...layout);
+    // The files are read only when it is clear which ones the run would read.
+    if (options.checkFiles !== false && layout.length === 0) {
+      const read = readDataShape(d, options.baseDir);
+      if (read.ok) shape = read.shape;
+      else problems.push(...read.problems);
+    }
   }
   const raw = typeof input === 'object' && input !== null ? (input as Raw) : {};
   const batchSize = raw.batchSize ?? DEFAULTS.batchSize;
@@ -79,28 +97,40 @@ function crossFieldProblems(input: unknown, options: ValidateOptions): string[] 
     micro > batchSize
   )
     problems.push(mustBe('microBatches', `≤ batchSize (${batchSize})`, micro));
-  return problems;
+  return { problems, shape };
 }
 
-/** `data.images: file not found: /abs/path` and the like, for every path field of `data`. */
+/**
+ * `data.images: /abs/path: not a regular file (a FIFO)` and the like, for every data file `data`
+ * names (MNIST's four when it names none): `readDataShape`'s problems.
+ */
 export function fileProblems(data: RunConfig['data'], baseDir = process.cwd()): string[] {
-  const problems: string[] = [];
-  if (data.dir !== undefined) {
-    const dir = resolve(baseDir, data.dir);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) problems.push(`data.dir: folder not found: ${dir}`);
-    else {
-      for (const name of Object.values(MNIST_FILES)) {
-        if (!existsSync(resolve(dir, name))) problems.push(`data.dir: file not found: ${resolve(dir, name)}`);
-      }
-    }
+  const read = readDataShape(data, baseDir);
+  return read.ok ? [] : [...read.problems];
+}
+
+/**
+ * The model against the data's features and classes (the model `buildRun(config)` builds: `model.sizes`,
+ * or `model.hidden` between MNIST's 784 inputs and 10 classes), then the run's sizes (`sizeProblems`).
+ */
+function shapeProblems(config: RunConfig, shape: RunDataShape): string[] {
+  const { features, field, path } = shape.train;
+  const sizes = config.model.sizes ?? [
+    MNIST_SHAPE.inputSize,
+    ...(config.model.hidden ?? []),
+    MNIST_SHAPE.classes,
+  ];
+  if (sizes[0] !== features || sizes.at(-1) !== shape.classes) {
+    if (config.model.sizes)
+      return [
+        mustBe('model.sizes', `[${features}, …, ${shape.classes}] (the data's features and classes)`, sizes),
+      ];
+    return [
+      `${field}: ${path}: ${features} features per sample, but without model.sizes the model takes MNIST's ` +
+        `${MNIST_SHAPE.inputSize}; give model.sizes [${features}, …, ${shape.classes}]`,
+    ];
   }
-  for (const key of ['images', 'labels', 'testImages', 'testLabels'] as const) {
-    const path = data[key];
-    if (path === undefined) continue;
-    const full = resolve(baseDir, path);
-    if (!existsSync(full) || !statSync(full).isFile()) problems.push(`data.${key}: file not found: ${full}`);
-  }
-  return problems;
+  return sizeProblems(config, shape);
 }
 
 /** Fills the defaults that depend on other fields: `hidden` when `sizes` is absent, `init` from `activation`. */
@@ -127,9 +157,12 @@ function resolveDefaults(config: RunConfig): RunConfig {
 export function validateConfig(input: unknown, options: ValidateOptions = {}): ConfigResult {
   const parsed = runConfigSchema.safeParse(input, { reportInput: true });
   const problems = parsed.success ? [] : formatIssues(parsed.error.issues);
-  problems.push(...crossFieldProblems(input, options));
+  const cross = crossFieldProblems(input, options);
+  problems.push(...cross.problems);
   if (problems.length > 0 || !parsed.success) return { ok: false, problems };
-  return { ok: true, config: resolveDefaults(parsed.data) };
+  const config = resolveDefaults(parsed.data);
+  const sized = cross.shape ? shapeProblems(config, cross.shape) : [];
+  return sized.length > 0 ? { ok: false, problems: sized } : { ok: true, config };
 }
 
 /**

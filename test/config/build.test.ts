@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRun, modelFromConfig } from '../../src/config/build.js';
+import { buildRun, MNIST_SHAPE, modelFromConfig } from '../../src/config/build.js';
 import { parseConfig } from '../../src/config/validate.js';
 import { mlp } from '../../src/nn/mlp.js';
 import { adam, momentum } from '../../src/optim/alias.js';
@@ -63,9 +63,17 @@ describe('buildRun', () => {
     expect(
       buildRun(parseConfig({ model: { hidden: [8] } }), { inputSize: 12, classes: 3 }).model.sizes,
     ).toEqual([12, 8, 3]);
-    const config = parseConfig({ model: { sizes: [100, 10] } });
-    expect(() => modelFromConfig(config.model)).toThrow(
+    const config = parseConfig({ model: { sizes: [100, 10] } }, { checkFiles: false });
+    expect(() => modelFromConfig(config.model, MNIST_SHAPE)).toThrow(
       "config: model.sizes must be [784, …, 10] (the data's features and classes), got [100,10]",
     );
+  });
+
+  it('takes model.sizes as they are when no data shape is given (validation checked them against the files)', () => {
+    // Before: sizes were checked against MNIST's 784 × 10, so an IDX set of other features could not
+    // be trained through the CLI (its job builds the run without the data's shape).
+    const config = parseConfig({ model: { sizes: [16, 8, 10] } }, { checkFiles: false });
+    expect(buildRun(config).model.sizes).toEqual([16, 8, 10]);
+    expect(buildRun(parseConfig({}, { checkFiles: false })).model.sizes).toEqual([784, 100, 100, 10]);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,20 @@ function problems(input: unknown): readonly string[] {
 
 const tmp = mkdtempSync(join(tmpdir(), 'gradstream-config-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** A ubyte IDX file of zeros with these dims, in `tmp`; `extra` bytes more or less than its header says. */
+function writeIdx(name: string, dims: number[], extra = 0): string {
+  const header = [
+    0,
+    0,
+    0x08,
+    dims.length,
+    ...dims.flatMap((d) => [(d >>> 24) & 255, (d >>> 16) & 255, (d >>> 8) & 255, d & 255]),
+  ];
+  const body = new Uint8Array(dims.reduce((a, b) => a * b, 1) + extra);
+  writeFileSync(join(tmp, name), Buffer.concat([Uint8Array.from(header), body]));
+  return join(tmp, name);
+}
 
 describe('validateConfig', () => {
   it('fills every default, hidden sizes and the activation-dependent init', () => {
@@ -119,9 +133,9 @@ describe('validateConfig', () => {
   });
 
   it('checks that data files and folders exist, relative to baseDir', () => {
-    writeFileSync(join(tmp, 'images'), '');
-    writeFileSync(join(tmp, 'labels'), '');
-    const pair = { data: { images: 'images', labels: 'labels' } };
+    writeIdx('images', [10, 28, 28]);
+    writeIdx('labels', [10]);
+    const pair = { data: { images: 'images', labels: 'labels' }, batchSize: 5 };
     expect(validateConfig(pair, { baseDir: tmp }).ok).toBe(true);
     expect(validateConfig(pair).ok).toBe(false);
     expect(validateConfig(pair, { checkFiles: false }).ok).toBe(true);
@@ -130,6 +144,57 @@ describe('validateConfig', () => {
     ]);
     expect(problems({ data: { dir: tmp } })).toContain(
       `data.dir: file not found: ${join(tmp, 'train-images-idx3-ubyte')}`,
+    );
+  });
+});
+
+describe('validateConfig reads the data files’ headers', () => {
+  it('refuses a folder, a truncated file and a file longer than its header, naming field and path', () => {
+    // Before: a folder was "file not found", and a malformed file passed validation (the run was
+    // created, then failed reading it).
+    const folder = join(tmp, 'folder-images');
+    mkdirSync(folder);
+    const short = writeIdx('short-labels', [10], -3);
+    expect(problems({ data: { images: folder, labels: short } })).toEqual([
+      `data.images: ${folder}: not a regular file (a folder)`,
+      `data.labels: ${short}: truncated: header says 10 bytes of data, file has 7`,
+    ]);
+    const long = writeIdx('long-images', [10, 28, 28], 5);
+    expect(problems({ data: { images: long, labels: writeIdx('ten-labels', [10]) } })).toEqual([
+      `data.images: ${long}: 5 trailing bytes: header says 10×28×28 = 7840 bytes of data, file has 7845`,
+    ]);
+  });
+
+  it('refuses images and labels of different counts, and a test set of other features', () => {
+    const images = writeIdx('pair-images', [10, 28, 28]);
+    const labels = writeIdx('pair-labels', [9]);
+    expect(problems({ data: { images, labels } })).toEqual([
+      `data.images: ${labels}: has 9 labels but ${images} has 10 images`,
+    ]);
+    const testImages = writeIdx('test-images-5', [4, 5]);
+    expect(
+      problems({
+        data: {
+          images,
+          labels: writeIdx('labels-10', [10]),
+          testImages,
+          testLabels: writeIdx('labels-4', [4]),
+        },
+      }),
+    ).toEqual([`data.testImages: ${testImages}: 5 features per sample, but the training images have 784`]);
+  });
+
+  it('refuses a model whose input or output does not fit the data', () => {
+    const images = writeIdx('sixteen-images', [10, 4, 4]);
+    const labels = writeIdx('sixteen-labels', [10]);
+    expect(problems({ data: { images, labels }, batchSize: 5 })).toEqual([
+      `data.images: ${images}: 16 features per sample, but without model.sizes the model takes MNIST's 784; give model.sizes [16, …, 10]`,
+    ]);
+    expect(problems({ data: { images, labels }, batchSize: 5, model: { sizes: [16, 8, 5] } })).toEqual([
+      "model.sizes: must be [16, …, 10] (the data's features and classes), got [16,8,5]",
+    ]);
+    expect(validateConfig({ data: { images, labels }, batchSize: 5, model: { sizes: [16, 8, 10] } }).ok).toBe(
+      true,
     );
   });
 });
