@@ -137,21 +137,36 @@ describe.concurrent('a --store that is no store, and bad dashboard flags', () =>
     return path;
   };
   const missing = () => join(mkdtempSync(join(tmpdir(), 'gradstream-store-missing-')), 'nowhere');
-  const storeCases: [string, (store: string) => string[], () => string, RegExp][] = [
-    ['train', (s) => ['train', '--steps', '3', '--no-dashboard', '--store', s], file, /not a folder/],
-    ['runs list', (s) => ['runs', 'list', '--store', s], file, /not a folder/],
-    ['runs show', (s) => ['runs', 'show', 'x', '--store', s], file, /not a folder/],
-    ['dashboard', (s) => ['dashboard', '--port', '0', '--store', s], file, /not a folder/],
-    ['dashboard', (s) => ['dashboard', '--port', '0', '--store', s], missing, /folder not found/],
+  const storeCases: [string, string, (store: string) => string[], () => string, RegExp][] = [
+    [
+      'train',
+      'a file',
+      (s) => ['train', '--steps', '3', '--no-dashboard', '--store', s],
+      file,
+      /not a folder/,
+    ],
+    ['runs list', 'a file', (s) => ['runs', 'list', '--store', s], file, /not a folder/],
+    ['runs show', 'a file', (s) => ['runs', 'show', 'x', '--store', s], file, /not a folder/],
+    ['dashboard', 'a file', (s) => ['dashboard', '--port', '0', '--store', s], file, /not a folder/],
+    [
+      'dashboard',
+      'a missing folder',
+      (s) => ['dashboard', '--port', '0', '--store', s],
+      missing,
+      /folder not found/,
+    ],
   ];
-  it.each(storeCases)('%s with --store %s: one line naming it, exit 2', async (_name, args, make, why) => {
-    const store = make();
-    const r = await runCli(args(store), { timeoutMs: 45_000 });
-    expect(r.status, r.stderr).toBe(2);
-    expect(stderrLines(r)).toEqual([expect.stringContaining(store)]);
-    expect(r.stderr).toMatch(why);
-    expect(hasStackTrace(r.stderr)).toBe(false);
-  });
+  it.each(storeCases)(
+    '%s with --store naming %s: one line naming it, exit 2',
+    async (_name, _what, args, make, why) => {
+      const store = make();
+      const r = await runCli(args(store), { timeoutMs: 45_000 });
+      expect(r.status, r.stderr).toBe(2);
+      expect(stderrLines(r)).toEqual([expect.stringContaining(store)]);
+      expect(r.stderr).toMatch(why);
+      expect(hasStackTrace(r.stderr)).toBe(false);
+    },
+  );
 
   it.each(['abc', '0', '-1', '2.5', ''])('dashboard --limit %j: one line, exit 2', async (limit) => {
     const dir = DAMAGED['bad-row']();
