@@ -1,7 +1,8 @@
 // Records a run's TrainEvents into the store off the training path: events become metric points in
 // memory, and a timer (or a full buffer) writes them in one transaction. Closing flushes.
 
-import { defer, type MonoTypeOperatorFunction, tap } from 'rxjs';
+import { type MonoTypeOperatorFunction, Observable } from 'rxjs';
+import { GradstreamError } from '../errors.js';
 import type { TrainEvent } from '../train/events.js';
 import type { MetricPoint } from './metric-queries.js';
 import type { RunStatus } from './run-record.js';
@@ -13,8 +14,12 @@ export interface RecorderOptions {
   readonly flushMs?: number;
   /** Write as soon as this many points are pending. Default 2000. */
   readonly maxRows?: number;
-  /** A failed background write is reported here, never thrown into training. Default: stderr. */
-  readonly onError?: (error: unknown) => void;
+  /**
+   * A write that failed twice in a row (see {@link createRunRecorder}) is reported here, as an
+   * `ERR_WRITE` naming the store and the first step whose metrics are lost; the recorder then writes
+   * nothing more. `recordRun` fails the run with it. Default: a line on stderr.
+   */
+  readonly onError?: (error: GradstreamError) => void;
   /** `recordRun` hands its recorder here when the run starts (to flush it at a checkpoint). */
   readonly onRecorder?: (recorder: RunRecorder) => void;
 }
@@ -23,15 +28,18 @@ export interface RecorderOptions {
 export interface RunRecorder {
   /** Queues the event's metrics; an `end` event also flushes and sets the final status. */
   record(event: TrainEvent): void;
-  /** Writes pending points now. */
+  /** Writes pending points now (a failure counts as one attempt: it never throws). */
   flush(): void;
   /**
    * Flushes and stops the timer. `status` (with `error` for `failed`) is set unless an `end`
-   * event already ended the run. Idempotent.
+   * event already ended the run. Idempotent. Never throws: returns the error of a write that
+   * failed (the status then reads what it read before), else undefined.
    */
-  close(status?: RunStatus, error?: string): void;
+  close(status?: RunStatus, error?: string): GradstreamError | undefined;
   /** Points queued and not yet written. */
   readonly pending: number;
+  /** The write failure that stopped the recorder, if one did. */
+  readonly failure: GradstreamError | undefined;
 }
 
 /**
@@ -87,69 +95,114 @@ export function createRunRecorder(
   const flushMs = options.flushMs ?? DEFAULTS.flushMs;
   const maxRows = options.maxRows ?? DEFAULTS.maxRows;
   const onError =
-    options.onError ??
-    ((error: unknown) => process.stderr.write(`gradstream: run store write failed: ${error}\n`));
+    options.onError ?? ((error: GradstreamError) => process.stderr.write(`gradstream: ${error.message}\n`));
   let queue: MetricPoint[] = [];
   // The last value of every metric, for the run's final metrics.
   const last = new Map<string, number>();
   let ended = false;
   let closed = false;
+  let failedWrites = 0;
+  let failure: GradstreamError | undefined;
 
-  const flush = (): void => {
-    if (queue.length === 0) return;
+  /** Writes the queue in one transaction; on failure the points go back to its head and it throws. */
+  const write = (): void => {
+    if (queue.length === 0 || failure) return;
     const points = queue;
     queue = [];
-    store.insertMetrics(runId, points);
-  };
-  const safeFlush = (): void => {
     try {
-      flush();
+      store.insertMetrics(runId, points);
+      failedWrites = 0;
     } catch (error) {
-      onError(error);
+      queue = points.concat(queue); // the transaction rolled back: nothing of it was written
+      throw error;
     }
   };
-  const timer = setInterval(safeFlush, flushMs);
+  // A failed write is retried once, at the next flush: a second failure in a row (a full disk) stops
+  // the recorder and fails the run, rather than training on with metrics that go nowhere.
+  const flush = (): void => {
+    try {
+      write();
+    } catch (error) {
+      if (++failedWrites < 2) return;
+      failure = writeError(store, queue[0]?.step, error);
+      clearInterval(timer);
+      onError(failure);
+    }
+  };
+  const timer = setInterval(flush, flushMs);
   timer.unref();
 
   const finish = (status: RunStatus, extra: Record<string, number>, error?: string): void => {
-    flush();
+    write();
     ended = true;
     store.updateRun(runId, { status, finalMetrics: { ...Object.fromEntries(last), ...extra }, error });
   };
 
   return {
     record(event) {
-      if (closed) return;
+      if (closed || failure) return;
       for (const p of eventPoints(event)) {
         queue.push(p);
         last.set(p.name, p.value);
       }
       if (event.type === 'end') {
-        finish(event.reason, {
-          steps: event.step,
-          elapsedMs: event.elapsedMs,
-          skippedSteps: event.skippedSteps,
-        });
-      } else if (queue.length >= maxRows) safeFlush();
+        try {
+          finish(event.reason, {
+            steps: event.step,
+            elapsedMs: event.elapsedMs,
+            skippedSteps: event.skippedSteps,
+          });
+        } catch (error) {
+          failure = writeError(store, queue[0]?.step ?? event.step, error);
+          clearInterval(timer);
+          onError(failure);
+        }
+      } else if (queue.length >= maxRows) flush();
     },
     flush,
     close(status, error) {
-      if (closed) return;
+      if (closed) return undefined;
       closed = true;
       clearInterval(timer);
-      if (!ended && status !== undefined) finish(status, {}, error);
-      else flush();
+      try {
+        if (!ended && status !== undefined) {
+          // After a write failure only the status is tried: the points are lost (the reason says so).
+          if (failure) store.updateRun(runId, { status, error });
+          else finish(status, {}, error);
+        } else write();
+        return undefined;
+      } catch (e) {
+        return writeError(store, queue[0]?.step, e);
+      }
     },
     get pending() {
       return queue.length;
     },
+    get failure() {
+      return failure;
+    },
   };
+}
+
+/** `ERR_WRITE`: the store refused a write (disk full, I/O error); the metrics from `step` on are lost. */
+function writeError(store: RunStore, step: number | undefined, error: unknown): GradstreamError {
+  if (error instanceof GradstreamError && error.code === 'ERR_WRITE') return error;
+  const why = reasonOf(store, error);
+  const lost = step === undefined ? '' : `, and its metrics from step ${step} on are lost`;
+  return new GradstreamError(
+    'ERR_WRITE',
+    `run store ${store.file}: metrics could not be written (${why}); the run stops${lost}`,
+    { cause: error },
+  );
 }
 
 /**
  * An operator that records every event passing through and closes the recorder when the stream
  * ends: `completed` on completion without an `end` event, `failed` on error, `stopped` when
- * unsubscribed early.
+ * unsubscribed early. A write the store keeps refusing (see {@link createRunRecorder}) fails the
+ * stream with `ERR_WRITE`, unsubscribing from the run (which stops it). When even the `failed`
+ * status cannot be written (a full disk), the error says so: the run's row then reads as it did
+ * (`running`, and `interrupted` once its lease expires).
  *
  * @example
  * train(config).pipe(recordRun(store, run.id)).subscribe(render);
@@ -159,19 +212,66 @@ export function recordRun(
   runId: string,
   options: RecorderOptions = {},
 ): MonoTypeOperatorFunction<TrainEvent> {
-  // defer: one recorder per subscription, created when the run actually starts.
+  // One recorder per subscription, created when the run actually starts.
   return (source) =>
-    defer(() => {
-      const recorder = createRunRecorder(store, runId, options);
+    new Observable<TrainEvent>((subscriber) => {
+      let done = false;
+      const fail = (error: unknown): void => {
+        if (done) return;
+        done = true;
+        const unrecorded = recorder.close('failed', error instanceof Error ? error.message : String(error));
+        subscriber.error(unrecorded ? withUnrecordedStatus(store, error, unrecorded) : error);
+      };
+      const recorder = createRunRecorder(store, runId, {
+        ...options,
+        onError: (error) => {
+          options.onError?.(error);
+          fail(error);
+        },
+      });
       options.onRecorder?.(recorder);
-      return source.pipe(
-        tap({
-          next: (event) => recorder.record(event),
-          error: (error: unknown) =>
-            recorder.close('failed', error instanceof Error ? error.message : String(error)),
-          complete: () => recorder.close('completed'),
-          unsubscribe: () => recorder.close('stopped'),
-        }),
-      );
+      const subscription = source.subscribe({
+        next: (event) => {
+          recorder.record(event);
+          if (!recorder.failure) subscriber.next(event);
+        },
+        error: fail,
+        complete: () => {
+          if (done) return;
+          done = true;
+          const unwritten = recorder.close('completed');
+          if (unwritten) subscriber.error(unwritten);
+          else subscriber.complete();
+        },
+      });
+      return () => {
+        subscription.unsubscribe();
+        if (!done) {
+          done = true;
+          recorder.close('stopped');
+        }
+      };
     });
+}
+
+/** Why a write failed, in a few words: the store's own message without its `run store <file>: `. */
+function reasonOf(store: RunStore, error: unknown): string {
+  const e = error as { code?: unknown; message?: unknown } | undefined;
+  const message = (typeof e?.message === 'string' ? e.message.split('\n')[0] : String(error)).replace(
+    `run store ${store.file}: `,
+    '',
+  );
+  return typeof e?.code === 'string' && !(error instanceof GradstreamError) && !message.includes(e.code)
+    ? `${e.code}: ${message}`
+    : message;
+}
+
+/** The run's error, noting that the store could not record it either. */
+function withUnrecordedStatus(store: RunStore, error: unknown, unrecorded: GradstreamError): unknown {
+  if (!(error instanceof GradstreamError)) return error;
+  return new GradstreamError(
+    error.code,
+    `${error.message}; the store could not record the failure either (${reasonOf(store, unrecorded.cause)}): the run reads interrupted once its lease expires`,
+    { cause: error },
+  );
 }

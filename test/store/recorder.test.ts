@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { concat, from, NEVER, Subject, throwError } from 'rxjs';
+import { concat, from, NEVER, Observable, Subject, throwError } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRunRecorder, eventPoints, recordRun } from '../../src/store/recorder.js';
+import type { GradstreamError } from '../../src/errors.js';
+import { createRunRecorder, eventPoints, type RunRecorder, recordRun } from '../../src/store/recorder.js';
 import { RunStore } from '../../src/store/run-store.js';
 import type { StepEvent, TrainEvent } from '../../src/train/events.js';
+import { mountSmallDisk, type SmallDisk } from './tmpfs.js';
 
 let dir: string;
 let store: RunStore;
@@ -126,13 +128,18 @@ describe('createRunRecorder', () => {
     expect(recorder.pending).toBe(0);
   });
 
-  it('reports a failed background write instead of throwing into training', async () => {
-    const errors: unknown[] = [];
+  it('reports a write refused twice in a row as ERR_WRITE naming the lost steps, and writes nothing more', async () => {
+    const errors: GradstreamError[] = [];
     const recorder = createRunRecorder(store, 'no-such-run', { flushMs: 20, onError: (e) => errors.push(e) });
     recorder.record(step(1));
-    await new Promise((r) => setTimeout(r, 80));
-    expect(errors.length).toBeGreaterThan(0);
-    expect(String(errors[0])).toMatch(/FOREIGN KEY/);
+    recorder.record(step(2));
+    await new Promise((r) => setTimeout(r, 120));
+    expect(errors).toHaveLength(1); // retried once, then given up: reported once
+    expect(errors[0].code).toBe('ERR_WRITE');
+    expect(errors[0].message).toMatch(
+      /^run store .*\.db: metrics could not be written \(FOREIGN KEY constraint failed\); the run stops, and its metrics from step 1 on are lost$/,
+    );
+    expect(recorder.failure).toBe(errors[0]);
     recorder.close();
   });
 });
@@ -170,5 +177,74 @@ describe('recordRun', () => {
       .pipe(recordRun(store, 'r'))
       .subscribe();
     expect(store.getRun('r')?.status).toBe('stopped');
+  });
+});
+
+describe('recordRun on a full disk (a real tmpfs)', () => {
+  let disk: SmallDisk;
+  let full: RunStore;
+  beforeEach(() => {
+    disk = mountSmallDisk(2 * 2 ** 20);
+    full = RunStore.open({ dir: join(disk.dir, 'runs') });
+    full.createRun({ id: 'r', config: {} });
+  });
+  afterEach(() => {
+    full.close();
+    disk.unmount();
+  });
+
+  it('retries a refused write once: space back before the retry, nothing is lost', () => {
+    const events = new Subject<TrainEvent>();
+    const errors: unknown[] = [];
+    let recorder: RunRecorder | undefined;
+    events
+      .pipe(
+        recordRun(full, 'r', {
+          flushMs: 60_000,
+          onRecorder: (r) => {
+            recorder = r;
+          },
+        }),
+      )
+      .subscribe({ error: (e) => errors.push(e) });
+    disk.fill();
+    for (let n = 1; n <= 300; n++) events.next(step(n));
+    recorder?.flush(); // refused: the disk is full
+    expect(recorder?.pending).toBe(300 * 6);
+    disk.free();
+    recorder?.flush(); // the retry
+    expect(recorder?.pending).toBe(0);
+    events.complete();
+    expect(errors).toEqual([]);
+    expect(full.getRun('r')?.status).toBe('completed');
+    expect(full.metrics('r')).toHaveLength(300 * 6);
+  });
+
+  it('fails the run with ERR_WRITE when the disk stays full, saying the failure could not be recorded', async () => {
+    const events = new Subject<TrainEvent>();
+    let stopped = false;
+    const source = new Observable<TrainEvent>((subscriber) => {
+      const sub = events.subscribe(subscriber);
+      return () => {
+        stopped = true; // the run itself is unsubscribed: training stops
+        sub.unsubscribe();
+      };
+    });
+    const failed = new Promise<GradstreamError>((resolve) =>
+      source.pipe(recordRun(full, 'r', { flushMs: 30 })).subscribe({ error: resolve }),
+    );
+    events.next(step(1));
+    full.updateRun('r', { status: 'running' });
+    disk.fill();
+    for (let n = 2; n <= 400; n++) events.next(step(n));
+    const error = await failed;
+    expect(error.code).toBe('ERR_WRITE');
+    expect(error.message).toMatch(
+      /metrics could not be written \(the disk is full .*\); the run stops, and its metrics from step \d+ on are lost; the store could not record the failure either \(the disk is full .*\): the run reads interrupted once its lease expires$/,
+    );
+    expect(stopped).toBe(true);
+    disk.free();
+    // The status could be written or not (SQLite may have room for it): either way it is not 'completed'.
+    expect(full.getRun('r')?.status).not.toBe('completed');
   });
 });
