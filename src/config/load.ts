@@ -1,6 +1,6 @@
 // Reads a config file (JSON or YAML) and merges CLI flag overrides into it; checking is validate.ts's job.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, type Stats, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describeValue, GradstreamError } from '../errors.js';
@@ -37,32 +37,87 @@ function configError(path: string, problem: string): never {
   throw new GradstreamError('ERR_INVALID_OPTION', `config file ${path}: ${problem}`, { cause: { path } });
 }
 
-/**
- * Reads a JSON (`.json`) or YAML (any other extension) config file. Relative data and store paths
- * are made absolute against the file's folder. The result is unchecked: pass it to `validateConfig`.
- *
- * @throws GradstreamError `ERR_INVALID_OPTION` when the file is missing, unparsable or not a mapping.
- */
-export function loadConfigFile(path: string): ConfigObject {
-  const full = resolve(path);
-  let text: string;
+/** Largest config file read: a config is a few hundred bytes; this bounds what a parser meets. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** Deepest nesting a config may have (its deepest field, a nested schedule's, is a few levels down). */
+const MAX_CONFIG_DEPTH = 64;
+
+/** Longest excerpt of a parser's message or of a value shown in one. */
+const MAX_EXCERPT = 120;
+
+/** `text` on one line, cut to `MAX_EXCERPT` characters. */
+function brief(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > MAX_EXCERPT ? `${line.slice(0, MAX_EXCERPT)}…` : line;
+}
+
+function kindOf(stat: Stats): string {
+  if (stat.isDirectory()) return 'a folder';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+/** Reads a config file's text: a regular file (judged before it is opened) of bounded size. */
+function readConfigText(full: string): string {
+  let stat: Stats;
   try {
-    text = readFileSync(full, 'utf8');
+    stat = statSync(full);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return configError(full, code === 'ENOENT' ? 'file not found' : `cannot read (${code})`);
   }
+  if (!stat.isFile()) configError(full, `not a regular file (${kindOf(stat)})`);
+  if (stat.size > MAX_CONFIG_BYTES)
+    configError(full, `too large for a config file (${stat.size} bytes; at most ${MAX_CONFIG_BYTES})`);
+  try {
+    return readFileSync(full, 'utf8');
+  } catch (error) {
+    return configError(full, `cannot read (${(error as NodeJS.ErrnoException).code})`);
+  }
+}
+
+/** True when `value` nests deeper than `limit` (walked with an explicit stack: no recursion to overflow). */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/**
+ * Reads a JSON (`.json`) or YAML (any other extension) config file. Relative data and store paths
+ * are made absolute against the file's folder. The result is unchecked: pass it to `validateConfig`.
+ *
+ * @throws GradstreamError `ERR_INVALID_OPTION` when the file is missing, not a regular file, larger
+ *   than 1 MiB, empty, unparsable, nested more than 64 levels deep or not a mapping; one line each.
+ */
+export function loadConfigFile(path: string): ConfigObject {
+  const full = resolve(path);
+  const text = readConfigText(full);
+  const format = full.endsWith('.json') ? 'JSON' : 'YAML';
+  const empty = `is empty; it must hold an object of settings, e.g. { "epochs": 5 }`;
+  if (text.trim() === '') configError(full, empty);
   let value: unknown;
   try {
-    value = full.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    value = format === 'JSON' ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    return configError(
-      full,
-      `invalid ${full.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
-    );
+    // A parser's message may quote the file, many lines of it: keep its first words.
+    const message = error instanceof RangeError ? 'nested too deeply' : (error as Error).message;
+    return configError(full, `invalid ${format}: ${brief(message)}`);
   }
-  if (value === null || value === undefined) return {};
-  if (!isPlainObject(value)) return configError(full, `must hold an object, got ${describeValue(value)}`);
+  if (value === null || value === undefined) return configError(full, empty);
+  if (nestsDeeperThan(value, MAX_CONFIG_DEPTH))
+    configError(full, `nested more than ${MAX_CONFIG_DEPTH} levels deep (a config needs 4)`);
+  if (!isPlainObject(value))
+    return configError(full, `must hold an object, got ${brief(describeValue(value))}`);
   return resolvePaths(value, dirname(full));
 }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,6 @@ describe('loadConfigFile', () => {
     const yaml = file('a.yaml', 'optimizer:\n  name: sgd\n  lr: 0.1\nbatchSize: 32\n');
     expect(loadConfigFile(json)).toEqual({ optimizer: { name: 'sgd', lr: 0.1 }, batchSize: 32 });
     expect(loadConfigFile(yaml)).toEqual(loadConfigFile(json));
-    expect(loadConfigFile(file('empty.yml', ''))).toEqual({});
   });
 
   it('makes relative data and store paths absolute against the file’s folder', () => {
@@ -50,6 +49,68 @@ describe('loadConfigFile', () => {
         code: 'ERR_INVALID_OPTION',
         message: expect.stringMatching(/must hold an object, got \[1,2\]$/),
       }),
+    );
+  });
+});
+
+describe('loadConfigFile refuses files that are no config, in one short line', () => {
+  /** The GradstreamError `fn` throws (any other exception fails the test). */
+  function refusal(fn: () => unknown): string {
+    try {
+      fn();
+    } catch (error) {
+      expect((error as { code?: unknown }).code, String(error)).toBe('ERR_INVALID_OPTION');
+      return (error as Error).message;
+    }
+    throw new Error('expected a refusal');
+  }
+
+  it('refuses an empty YAML file like an empty JSON file', () => {
+    // Before: the empty YAML file was an empty config (a default run started); the JSON one was refused.
+    for (const name of ['empty.yaml', 'empty.json', 'blank.yml', 'comments.yaml']) {
+      const path = file(
+        name,
+        name === 'comments.yaml' ? '# nothing here\n' : name === 'blank.yml' ? '\n  \n' : '',
+      );
+      expect(refusal(() => loadConfigFile(path))).toBe(
+        `config file ${path}: is empty; it must hold an object of settings, e.g. { "epochs": 5 }`,
+      );
+    }
+  });
+
+  it('refuses 200,000 levels of nested JSON in one line, without overflowing the stack', () => {
+    // Before: JSON.parse took it, and a later recursion overflowed the stack (a RangeError's trace).
+    const path = file('deep.json', `${'['.repeat(200_000)}${']'.repeat(200_000)}`);
+    expect(refusal(() => loadConfigFile(path))).toBe(
+      `config file ${path}: nested more than 64 levels deep (a config needs 4)`,
+    );
+    const yaml = file('deep.yaml', Array.from({ length: 1000 }, (_, i) => `${' '.repeat(i)}a:`).join('\n'));
+    expect(refusal(() => loadConfigFile(yaml))).toMatch(new RegExp(`^config file ${yaml}: invalid YAML: `));
+  });
+
+  it('reports a garbage binary YAML file in one short line', () => {
+    // Before: the 64 KB of bytes parsed as one string, and the message quoted all of it.
+    const bytes = new Uint8Array(64 * 1024);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 131 + (i >> 8) * 7) & 0xff;
+    const path = join(tmp, 'garbage.yaml');
+    writeFileSync(path, bytes);
+    const message = refusal(() => loadConfigFile(path));
+    expect(message).toMatch(new RegExp(`^config file ${path}: `));
+    expect(message).not.toContain('\n');
+    expect(message.length).toBeLessThan(path.length + 200);
+  });
+
+  it('refuses what is no regular file, or too large to be a config, without reading it', () => {
+    // Before: /dev/zero was read until memory ran out.
+    const zero = join(tmp, 'zero.yaml');
+    symlinkSync('/dev/zero', zero);
+    expect(refusal(() => loadConfigFile(zero))).toBe(
+      `config file ${zero}: not a regular file (a character device)`,
+    );
+    expect(refusal(() => loadConfigFile(tmp))).toBe(`config file ${tmp}: not a regular file (a folder)`);
+    const big = file('big.yaml', `# ${'x'.repeat(2 * 1024 * 1024)}\n`);
+    expect(refusal(() => loadConfigFile(big))).toBe(
+      `config file ${big}: too large for a config file (2097155 bytes; at most 1048576)`,
     );
   });
 });
