@@ -4,6 +4,7 @@ import { readFileSync, type Stats, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describeValue, GradstreamError } from '../errors.js';
+import { nestsDeeperThan, TOO_DEEP } from './depth.js';
 
 /** An unchecked config object: a file's contents, or the flags given on the command line. */
 export type ConfigObject = Readonly<Record<string, unknown>>;
@@ -39,9 +40,6 @@ function configError(path: string, problem: string): never {
 
 /** Largest config file read: a config is a few hundred bytes; this bounds what a parser meets. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
-
-/** Deepest nesting a config may have (its deepest field, a nested schedule's, is a few levels down). */
-const MAX_CONFIG_DEPTH = 64;
 
 /** Longest excerpt of a parser's message or of a value shown in one. */
 const MAX_EXCERPT = 120;
@@ -80,18 +78,6 @@ function readConfigText(full: string): string {
   }
 }
 
-/** True when `value` nests deeper than `limit` (walked with an explicit stack: no recursion to overflow). */
-function nestsDeeperThan(value: unknown, limit: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (typeof node !== 'object' || node === null) continue;
-    if (depth >= limit) return true;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
-
 /**
  * Reads a JSON (`.json`) or YAML (any other extension) config file. Relative data and store paths
  * are made absolute against the file's folder. The result is unchecked: pass it to `validateConfig`.
@@ -114,8 +100,7 @@ export function loadConfigFile(path: string): ConfigObject {
     return configError(full, `invalid ${format}: ${brief(message)}`);
   }
   if (value === null || value === undefined) return configError(full, empty);
-  if (nestsDeeperThan(value, MAX_CONFIG_DEPTH))
-    configError(full, `nested more than ${MAX_CONFIG_DEPTH} levels deep (a config needs 4)`);
+  if (nestsDeeperThan(value)) configError(full, TOO_DEEP);
   if (!isPlainObject(value))
     return configError(full, `must hold an object, got ${brief(describeValue(value))}`);
   return resolvePaths(value, dirname(full));

@@ -6,6 +6,7 @@ import { GradstreamError } from '../errors.js';
 import { optimizerFromConfig } from '../optim/from-config.js';
 import { MNIST_SHAPE } from './build.js';
 import { type RunDataShape, readDataShape } from './data-shape.js';
+import { nestsDeeperThan, TOO_DEEP } from './depth.js';
 import { formatIssues, mustBe, problemFromError } from './issues.js';
 import { sizeProblems } from './run-memory.js';
 import { scheduleProblems } from './schedule-config.js';
@@ -155,6 +156,8 @@ function resolveDefaults(config: RunConfig): RunConfig {
  * if (!r.ok) console.error(r.problems.join('\n'));
  */
 export function validateConfig(input: unknown, options: ValidateOptions = {}): ConfigResult {
+  // Checked first: the schema, the schedule and the messages all recurse into the value.
+  if (nestsDeeperThan(input)) return { ok: false, problems: [`config: ${TOO_DEEP}`] };
   const parsed = runConfigSchema.safeParse(input, { reportInput: true });
   const problems = parsed.success ? [] : formatIssues(parsed.error.issues);
   const cross = crossFieldProblems(input, options);

@@ -199,6 +199,26 @@ describe('validateConfig reads the data files’ headers', () => {
   });
 });
 
+describe('validateConfig on values no file would hold', () => {
+  it('refuses 200,000 levels of nesting as one problem instead of overflowing the stack', () => {
+    // Before: RangeError: Maximum call stack size exceeded (zod, the schedule check, the messages).
+    let deep: unknown = 1;
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    let schedules: unknown = { kind: 'constant' };
+    for (let i = 0; i < 100_000; i++) schedules = { kind: 'warmup', steps: 1, schedule: schedules };
+    for (const input of [
+      deep,
+      { model: { hidden: deep } },
+      { optimizer: { lr: 0.1, schedule: schedules } },
+    ]) {
+      expect(validateConfig(input, { checkFiles: false })).toEqual({
+        ok: false,
+        problems: ['config: nested more than 64 levels deep (a config needs 4)'],
+      });
+    }
+  });
+});
+
 describe('parseConfig', () => {
   it('throws ERR_INVALID_OPTION with one problem per line', () => {
     const fn = () => parseConfig({ batchSize: 0, epochs: 0 });
