@@ -55,26 +55,35 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Writes `chunks` to `path` atomically: a reader sees the old file or the whole new one, never a part. */
+/**
+ * Writes `chunks` to `path` atomically: a reader sees the old file or the whole new one, never a part.
+ * On any failure (a full disk in the middle of the data, the fsync, the close or the rename) the
+ * temp file is removed before the error is rethrown, so nothing partial is left behind.
+ */
 export function writeFileAtomic(path: string, chunks: readonly Uint8Array[]): void {
   const dir = resolve(path, '..');
   const temp = join(
     dir,
     `.${path.slice(dir.length + 1)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
   );
-  const fd = openSync(temp, 'wx', 0o644);
+  let fd: number | undefined = openSync(temp, 'wx', 0o644);
   try {
     for (const chunk of chunks) {
       for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done);
     }
     fsyncSync(fd);
-  } catch (error) {
     closeSync(fd);
+    fd = undefined;
+    renameSync(temp, path);
+  } catch (error) {
+    try {
+      if (fd !== undefined) closeSync(fd);
+    } catch {
+      // already failing: the write's error is the one to report
+    }
     rmSync(temp, { force: true });
     throw error;
   }
-  closeSync(fd);
-  renameSync(temp, path);
   fsyncDir(dir);
 }
 
@@ -111,9 +120,13 @@ export function pruneCheckpoints(dir: string, keep: number): string[] {
  * Saves `checkpoint` as `<dir>/ckpt-<step>.gsc` atomically, then keeps the newest `keep` (default 3).
  * Synchronous on purpose: a SIGINT handler can save and exit without racing the event loop.
  * The checkpoint is validated first, as a load would: a file that could not be loaded is never written.
+ * Older checkpoints are pruned only once the new one is safely in place.
  *
  * @returns the checkpoint's path.
- * @throws GradstreamError `ERR_CHECKPOINT` when the checkpoint is invalid (nothing is written).
+ * @throws GradstreamError `ERR_CHECKPOINT` when the checkpoint is invalid (nothing is written);
+ *   `ERR_WRITE` when the file cannot be written (a full disk, an I/O error): no temp or partial file
+ *   is left, and the older checkpoints are kept, e.g.
+ *   `checkpoint runs/x/checkpoints/ckpt-0000000030.gsc: cannot write (ENOSPC: no space left on device); the checkpoints before it are kept`.
  */
 export function saveCheckpoint(
   dir: string,
@@ -122,8 +135,22 @@ export function saveCheckpoint(
 ): string {
   const path = join(resolve(dir), checkpointName(checkpoint.step));
   validateCheckpoint(checkpoint, path);
-  mkdirSync(dir, { recursive: true });
-  writeFileAtomic(path, encodeCheckpoint(checkpoint));
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileAtomic(path, encodeCheckpoint(checkpoint));
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const why = e.code
+      ? `${e.code}: ${e.message.replace(/^\w+: /, '').replace(/, \w+( '.*')?$/, '')}`
+      : String(error);
+    throw new GradstreamError(
+      'ERR_WRITE',
+      `checkpoint ${path}: cannot write (${why}); the checkpoints before it are kept`,
+      {
+        cause: error,
+      },
+    );
+  }
   pruneCheckpoints(dir, options.keep ?? 3);
   return path;
 }
