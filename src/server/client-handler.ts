@@ -2,7 +2,8 @@
 // A malformed, oversized or binary message closes that one socket with 1008 (policy violation). A
 // well-formed control message that cannot be carried out — control off, no or a wrong token, an
 // unknown run, a learning rate out of range — is answered with a `refused` message and the socket
-// stays open: a client without the token can watch, it cannot steer.
+// stays open: a client without the token can watch, it cannot steer. Answers go only to a client
+// that reads them (its send buffer within the budget), so a flood of refusals cannot pile up memory.
 
 import type { RawData, WebSocket } from 'ws';
 import type { RunController } from '../pipeline/controller.js';
@@ -27,6 +28,8 @@ export interface ClientContext {
   readonly token: string;
   readonly runs: ReadonlyMap<string, LiveRun>;
   readonly requestSnapshot: (ws: WebSocket) => void;
+  /** A client whose send buffer holds more than this is not reading: its refusals are dropped. */
+  readonly budgetBytes: number;
 }
 
 /** What one incoming frame comes to. */
@@ -98,7 +101,9 @@ export function handleClientMessage(
   if (outcome.kind === 'control') outcome = applyControl(outcome.controller, outcome.message) ?? outcome;
   if (outcome.kind === 'close') refuse(ws, outcome.reason);
   else if (outcome.kind === 'resync') ctx.requestSnapshot(ws);
-  else if (outcome.kind === 'refused') ws.send(JSON.stringify(outcome.answer));
+  // A client that floods refused messages without reading would otherwise pile answers up here.
+  else if (outcome.kind === 'refused' && ws.bufferedAmount <= ctx.budgetBytes)
+    ws.send(JSON.stringify(outcome.answer));
 }
 
 /** Carries out a control message; a refusal when the controller refuses it (an lr out of range). */

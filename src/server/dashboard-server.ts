@@ -59,7 +59,13 @@ export class DashboardServer {
       snapshot: () => [...runs.values()].map((r) => r.snapshot(o.maxPoints)),
     });
     const requestSnapshot = (ws: WebSocket) => this.#broadcaster.requestSnapshot(ws);
-    const client = { control: o.control, token: o.controlToken, runs, requestSnapshot };
+    const client = {
+      control: o.control,
+      token: o.controlToken,
+      runs,
+      requestSnapshot,
+      budgetBytes: o.budgetBytes,
+    };
     const routes = { ...o, wss: this.#wss, broadcaster: this.#broadcaster, client };
     this.#http = createServer(requestHandler(routes));
     this.#http.on('upgrade', upgradeHandler(routes));

@@ -253,6 +253,7 @@ function handles(bytes: Buffer, isBinary: boolean, control: boolean): boolean {
     requestSnapshot: () => {
       snapshots++;
     },
+    budgetBytes: 1 << 20,
   };
   const p = peer();
   try {

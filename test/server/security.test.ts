@@ -127,6 +127,47 @@ describe('startDashboardServer', () => {
       good.ws.close();
     });
 
+    it('answers a client that floods refused control messages without reading only within its budget', async () => {
+      const budgetBytes = 16 * 1024;
+      server = await startDashboardServer({
+        port: 0,
+        control: true,
+        budgetBytes,
+        intervalMs: 20,
+        log: quiet,
+      });
+      const events = new Subject<TrainEvent>();
+      const controller = createController();
+      server.attachRun('r', events, controller);
+      const bystander = await connect(server.port);
+      const flooder = await connect(server.port);
+      await flooder.until(() => flooder.messages.length > 0);
+      flooder.ws.pause(); // reads nothing more: every answer stays in the server's send buffer
+      // 100,000 unauthorised stops (~7 MB): ~23 MB of answers, past what the kernel's buffers absorb.
+      const stop = JSON.stringify({ v: 1, type: 'control', runId: 'r', action: 'stop' });
+      for (let i = 0; i < 100_000; i++) flooder.ws.send(stop);
+      await expect.poll(() => flooder.ws.bufferedAmount, { timeout: 60_000 }).toBe(0);
+      // The server has read them all once its buffer for the flooder stops changing.
+      const buffered = () => Math.max(0, ...server!.stats().clients.map((c) => c.bufferedAmount));
+      let last = -1;
+      await expect
+        .poll(
+          () => {
+            const now = buffered();
+            const settled = now === last;
+            last = now;
+            return settled;
+          },
+          { timeout: 60_000, interval: 500 },
+        )
+        .toBe(true);
+      // At most the budget plus one answer, not megabytes: a client that does not read is not answered.
+      expect(buffered()).toBeLessThanOrEqual(budgetBytes + 1024);
+      expect(controller.state.stopped).toBe(false);
+      await stillServing(events, bystander, 1);
+      flooder.ws.terminate();
+    });
+
     it('puts the control token in the page it serves (escaped, not cached), only when control is on', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'gradstream-page-'));
       writeFileSync(join(dir, 'index.html'), '<!doctype html><html><head><title>t</title></head></html>');
