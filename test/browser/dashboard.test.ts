@@ -163,6 +163,18 @@ describe('the dashboard page', () => {
         /setLearningRate refused: .*lr must be a finite number in \[1\.18e-38 \(2\^-126\), 1000\], got 1e\+308/,
       );
     expect(controllers.a.state.lrOverride).toBe(0.0005);
+    // Text that is no finite number (JSON cannot carry 1e400) used to be sent as "back to the
+    // schedule"; the page now says so and sends nothing.
+    await page.locator('#notice').evaluate((n) => {
+      n.textContent = '';
+    });
+    await runA.locator('.lr-input').fill('');
+    await runA.locator('.lr-input').pressSequentially('1e400');
+    await runA.locator('[data-action="setLearningRate"]').click();
+    await expect
+      .poll(() => notice.textContent())
+      .toMatch(/mnist-adam: setLearningRate: lr must be a finite number in/);
+    expect(controllers.a.state.lrOverride).toBe(0.0005);
     const refusedAt = training.seen.step;
     await expect.poll(() => training.seen.step).toBeGreaterThan(refusedAt);
     expect(training.seen.lr).toBe(0.0005);
