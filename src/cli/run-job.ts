@@ -107,6 +107,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     throw error;
   }
   const controller = createController();
+  const metricsThrough = flushAtCheckpoints(log);
   // A failing run checkpoints its last good state, and its error says how to resume.
   const failure = failureCheckpoint({
     config,
@@ -136,7 +137,6 @@ export async function runJob(job: Job): Promise<JobResult> {
     onFailure: failure.onFailure,
   });
   const events = new Subject<TrainEvent>();
-  const metricsThrough = flushAtCheckpoints(log);
   dashboard?.attachRun(record.id, events.asObservable(), controller);
   log(
     `gradstream: run ${record.id}: MLP ${run.model.sizes.join('-')}, ${config.optimizer.name} lr ${config.optimizer.lr}, ` +
