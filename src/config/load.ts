@@ -93,7 +93,8 @@ export function loadConfigFile(path: string): ConfigObject {
   if (text.trim() === '') configError(full, empty);
   let value: unknown;
   try {
-    value = format === 'JSON' ? JSON.parse(text) : parseYaml(text);
+    // logLevel 'error': warnings (an unknown tag, a bad directive) would go to stderr as lines of their own.
+    value = format === 'JSON' ? JSON.parse(text) : parseYaml(text, { logLevel: 'error' });
   } catch (error) {
     // A parser's message may quote the file, many lines of it: keep its first words.
     const message = error instanceof RangeError ? 'nested too deeply' : (error as Error).message;

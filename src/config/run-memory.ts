@@ -119,14 +119,20 @@ export function estimateRunMemory(config: RunConfig, shape: RunDataShape): Memor
 /** Room the wasm kernels keep for themselves below the arena (2.3 MiB measured; rounded up). */
 const WASM_RESERVED_BYTES = 4 * 1024 * 1024;
 
+/** Whether this engine runs the wasm kernels on shared memory (probed once: the probe makes a memory). */
+let wasmUsable: boolean | undefined;
+
 /** Whether the run will use the wasm kernels, decided as `selectKernels` decides it. */
 function usesWasm(prefer: RunConfig['kernels'], env: Readonly<Record<string, string | undefined>>): boolean {
   const fromEnv = env[KERNELS_ENV];
   const choice = fromEnv !== undefined && fromEnv !== '' ? fromEnv : prefer;
   if (choice === 'js') return false;
   if (choice === 'wasm') return true;
-  const features = detectWasmFeatures({ enableRelaxed: true });
-  return features.simd && features.sharedMemory;
+  if (wasmUsable === undefined) {
+    const features = detectWasmFeatures({ enableRelaxed: false });
+    wasmUsable = features.simd && features.sharedMemory;
+  }
+  return wasmUsable;
 }
 
 /**

@@ -100,6 +100,23 @@ describe('loadConfigFile refuses files that are no config, in one short line', (
     expect(message.length).toBeLessThan(path.length + 200);
   });
 
+  it('prints no YAML warnings of its own (an unknown tag or directive is no extra line on stderr)', async () => {
+    // Found by test/fuzz/config: yaml emitted process warnings, several lines each, for such files.
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      expect(loadConfigFile(file('tag.yaml', 'epochs: !!bina 2\n'))).toEqual({ epochs: '2' });
+      expect(refusal(() => loadConfigFile(file('directive.yaml', '%FOO bar\n---\n[1]\n')))).toMatch(
+        /must hold an object/,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((w) => w.message)).toEqual([]);
+  });
+
   it('refuses what is no regular file, or too large to be a config, without reading it', () => {
     // Before: /dev/zero was read until memory ran out.
     const zero = join(tmp, 'zero.yaml');

@@ -91,7 +91,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 /** A valid file put through 1–4 mutations. */
 const mutatedIdx = fc
   .tuple(validIdx, fc.array(mutation, { minLength: 1, maxLength: 4 }))
-  .map(([bytes, steps]) => steps.reduce((b, step) => step(b), bytes));
+  .map(([bytes, steps]) => steps.reduce<Uint8Array>((b, step) => step(b), bytes));
 
 /** Anything: arbitrary bytes, mostly short, sometimes with a plausible start. */
 const arbitraryBytes = fc.oneof(
