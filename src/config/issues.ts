@@ -45,9 +45,17 @@ function formatOne(issue: z.core.$ZodIssue): string[] {
   }
 }
 
-/** One line per problem, in the order zod found them (duplicates dropped). */
+/** Longest problem line: a quoted value (a 1 MB string where a name was expected) is cut to fit. */
+export const MAX_PROBLEM_LENGTH = 400;
+
+/** `line`, cut to `MAX_PROBLEM_LENGTH` characters. */
+export function briefLine(line: string): string {
+  return line.length > MAX_PROBLEM_LENGTH ? `${line.slice(0, MAX_PROBLEM_LENGTH)}…` : line;
+}
+
+/** One line per problem, in the order zod found them (duplicates dropped), each at most 400 characters. */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  return [...new Set(issues.flatMap(formatOne))];
+  return [...new Set(issues.flatMap(formatOne).map(briefLine))];
 }
 
 /**

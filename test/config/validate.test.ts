@@ -200,6 +200,13 @@ describe('validateConfig reads the data files’ headers', () => {
 });
 
 describe('validateConfig on values no file would hold', () => {
+  it('cuts a problem quoting a huge value to one short line', () => {
+    // Before: the whole 100,000-character value was quoted in the message.
+    const [line] = problems({ optimizer: { name: 'x'.repeat(100_000) } });
+    expect(line).toMatch(/^optimizer\.name: unknown "xxx/);
+    expect(line.length).toBeLessThanOrEqual(401);
+  });
+
   it('refuses 200,000 levels of nesting as one problem instead of overflowing the stack', () => {
     // Before: RangeError: Maximum call stack size exceeded (zod, the schedule check, the messages).
     let deep: unknown = 1;
