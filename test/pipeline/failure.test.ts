@@ -97,6 +97,17 @@ describe('a failed run keeps the work done', () => {
     expect(tail(resumed.events)).toEqual(tail(clean.events));
   });
 
+  it('with a lookahead of 4 (steps run ahead of the reports), the kept state is still a clean run’s at its step', async () => {
+    const config = { ...base, lookahead: 4 };
+    const faulty = await run({ ...config, faults: { exitAtStep: 30, lane: 0, always: true } });
+    expect((faulty.error as GradstreamError).code).toBe('ERR_WORKER');
+    const kept = faulty.failure!.point.step;
+    expect(kept).toBeGreaterThan(20); // the last step reported before the failure surfaced
+    expect(kept).toBeLessThan(30);
+    const clean = await run({ ...config, steps: kept });
+    expectSameBytes(bytesOf(faulty.failure!.state, faulty.session.plan.slotNames), clean.state);
+  });
+
   it('a non-finite loss under stop at step n: onFailure gets step n − 1, the state a clean run of n − 1 steps has', async () => {
     // The learning rate jumps to 1e30 after 20 updates: a deterministic blow-up a few steps later.
     const optimizer = sgd({ lr: stepSchedule({ init: 0.05, every: 20, gamma: 1e31 }) });

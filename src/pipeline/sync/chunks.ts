@@ -136,8 +136,7 @@ export class SyncChunks {
       const first = this.#base.step + 1;
       const last = Math.min(step, first + MAX_CHUNK_STEPS - 1);
       this.#words.request(last);
-      this.#launch(first, last, this.#base.updates);
-      const replay = this.#chunk as unknown as Chunk;
+      const replay = this.#launch(first, last, this.#base.updates);
       await replay.done.catch(() => {});
       if (replay.error !== undefined || this.#words.chunkEnd !== last) return false;
       await this.#finish(replay);
@@ -164,7 +163,7 @@ export class SyncChunks {
     this.#launch(first, last, this.#base.updates);
   }
 
-  #launch(first: number, last: number, t0: number): void {
+  #launch(first: number, last: number, t0: number): Chunk {
     this.#words.reset();
     // A channel per lane: whichever lane has slack posts the step's wake-up to the main thread.
     const channels = Array.from({ length: this.#o.plan.lanes }, () => new MessageChannel());
@@ -190,6 +189,7 @@ export class SyncChunks {
       },
     );
     this.#chunk = chunk;
+    return chunk;
   }
 
   /** Waits for a counter to reach `step`: starts chunks as needed and recovers from failed ones. */
