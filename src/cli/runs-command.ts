@@ -10,7 +10,13 @@ import { DEFAULTS } from '../config/schema.js';
 import { GradstreamError } from '../errors.js';
 import { DB_FILE, storeAt } from '../store/database.js';
 import { describeLease } from '../store/lease.js';
-import { RUN_STATUSES, type RunRecord, type RunStatus, unknownRun } from '../store/run-record.js';
+import {
+  checkRunRef,
+  RUN_STATUSES,
+  type RunRecord,
+  type RunStatus,
+  unknownRun,
+} from '../store/run-record.js';
 import { RunStore } from '../store/run-store.js';
 import { formatDuration, formatNumber, formatTable, formatTime, positiveInt } from './table.js';
 
@@ -30,6 +36,7 @@ function withRun<T>(
   readonly: boolean,
   use: (store: RunStore, run: RunRecord) => T,
 ): T {
+  checkRunRef(ref);
   const store = openStore(dir, readonly);
   if (!store)
     throw unknownRun(

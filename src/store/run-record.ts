@@ -109,6 +109,19 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
+/**
+ * Refuses an empty or blank run reference: as an id prefix it would match every run (`runs rm ''`
+ * would pick the only one).
+ */
+export function checkRunRef(ref: string): void {
+  if (ref.trim() === '')
+    throw new GradstreamError(
+      'ERR_INVALID_OPTION',
+      `run must be a run id, id prefix or name, got ${JSON.stringify(ref)}`,
+      { cause: { ref } },
+    );
+}
+
 /** The error for a run id that is not in the store (`where`: the store's file). */
 export function unknownRun(ref: string, where?: string): GradstreamError {
   return new GradstreamError('ERR_INVALID_OPTION', `unknown run "${ref}"${where ? ` in ${where}` : ''}`, {

@@ -15,7 +15,15 @@ import {
   type Series,
   type SeriesOptions,
 } from './metric-queries.js';
-import { newRunId, type RunRecord, type RunRow, type RunStatus, toRecord, unknownRun } from './run-record.js';
+import {
+  checkRunRef,
+  newRunId,
+  type RunRecord,
+  type RunRow,
+  type RunStatus,
+  toRecord,
+  unknownRun,
+} from './run-record.js';
 
 /** Options of {@link RunStore.open}. */
 export interface RunStoreOptions {
@@ -231,15 +239,7 @@ export class RunStore {
    * @throws GradstreamError `ERR_INVALID_OPTION` when `ref` is empty or blank, or matches several runs.
    */
   findRun(ref: string): RunRecord | undefined {
-    // An empty prefix would match every run ("runs rm ''" would pick the only one).
-    if (ref.trim() === '')
-      throw new GradstreamError(
-        'ERR_INVALID_OPTION',
-        `run must be a run id, id prefix or name, got ${JSON.stringify(ref)}`,
-        {
-          cause: { ref },
-        },
-      );
+    checkRunRef(ref);
     const exact = this.getRun(ref);
     if (exact) return exact;
     const like = `${ref.replace(/[\\%_]/g, '\\$&')}%`;
