@@ -145,6 +145,73 @@ describe('data files that are no regular files are refused before they are opene
   });
 });
 
+/** A float IDX images file of `n` samples × `features`, NaN at flat index `nanAt` (if given). */
+function floatImages(name: string, n: number, features: number, nanAt?: number): string {
+  const bytes = Buffer.alloc(12 + 4 * n * features);
+  bytes[2] = 0x0d;
+  bytes[3] = 2;
+  bytes.writeUInt32BE(n, 4);
+  bytes.writeUInt32BE(features, 8);
+  for (let i = 0; i < n * features; i++)
+    bytes.writeFloatBE(i === nanAt ? Number.NaN : (i % 7) / 7, 12 + 4 * i);
+  const path = join(tmp, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+/** A ubyte IDX labels file of `n` labels 0–9. */
+function labelsFile(name: string, n: number): string {
+  const bytes = Buffer.alloc(8 + n);
+  bytes[2] = 0x08;
+  bytes[3] = 1;
+  bytes.writeUInt32BE(n, 4);
+  for (let i = 0; i < n; i++) bytes[8 + i] = i % 10;
+  const path = join(tmp, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+describe('data sets that do not fit the run', () => {
+  it('NaN in float images: one line naming the set, the file and the first bad index', () => {
+    const images = floatImages('nan-images', 20, 4, 9);
+    const job = join(tmp, 'nan-job.json');
+    writeFileSync(
+      job,
+      JSON.stringify({
+        model: { sizes: [4, 8, 10] },
+        batchSize: 5,
+        data: { images, labels: labelsFile('nan-labels', 20) },
+      }),
+    );
+    expectRefused(
+      ['train', '--config', job, '--no-dashboard'],
+      `${images}: train sample 2, feature 1 (index 9) is NaN; inputs must be finite`,
+    );
+  });
+
+  it('a test set of other features than the training set', () => {
+    const testImages = floatImages('test-images-5', 6, 5);
+    const job = join(tmp, 'features-job.json');
+    writeFileSync(
+      job,
+      JSON.stringify({
+        model: { sizes: [4, 8, 10] },
+        batchSize: 5,
+        data: {
+          images: floatImages('train-images-4', 20, 4),
+          labels: labelsFile('train-labels-20', 20),
+          testImages,
+          testLabels: labelsFile('test-labels-6', 6),
+        },
+      }),
+    );
+    expectRefused(
+      ['train', '--config', job, '--no-dashboard'],
+      `data.testImages: ${testImages}: 5 features per sample, but the training images have 4`,
+    );
+  });
+});
+
 describe('config files', () => {
   it('an empty YAML file is refused like an empty JSON file', () => {
     const yaml = join(tmp, 'empty.yaml');
