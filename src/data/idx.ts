@@ -180,12 +180,31 @@ function openRegularFile(path: string): { readonly fd: number; readonly size: nu
   } catch (error) {
     return cannotRead(path, error);
   }
-  const opened = fstatSync(fd);
+  let opened: Stats;
+  try {
+    opened = fstatSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    return cannotRead(path, error);
+  }
   if (!opened.isFile()) {
     closeSync(fd);
     formatError(path, `not a regular file (${kindOf(opened)})`);
   }
   return { fd, size: opened.size };
+}
+
+/** Runs `read` on the open regular file `path`, closing it after; I/O errors name the path. */
+function withRegularFile<T>(path: string, read: (fd: number, size: number) => T): T {
+  const { fd, size } = openRegularFile(path);
+  try {
+    return read(fd, size);
+  } catch (error) {
+    if (error instanceof GradstreamError) throw error;
+    return cannotRead(path, error);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Reads into `into` from `position` until it is full or the file ends; returns the bytes read. */
@@ -235,12 +254,7 @@ function headerOf(
  * readIdxHeader('data/train-images-idx3-ubyte'); // { type: 'ubyte', dims: [60000, 28, 28], … }
  */
 export function readIdxHeader(path: string): IdxHeader {
-  const { fd, size } = openRegularFile(path);
-  try {
-    return headerOf(fd, size, path).header;
-  } finally {
-    closeSync(fd);
-  }
+  return withRegularFile(path, (fd, size) => headerOf(fd, size, path).header);
 }
 
 /**
@@ -254,8 +268,7 @@ export function readIdxHeader(path: string): IdxHeader {
  * const labels = readIdxFile('data/train-labels-idx1-ubyte').data; // Uint8Array(60000)
  */
 export function readIdxFile(path: string): IdxArray {
-  const { fd, size } = openRegularFile(path);
-  try {
+  return withRegularFile(path, (fd, size) => {
     const { info, header, head } = headerOf(fd, size, path);
     const total = header.headerBytes + header.dataBytes;
     if (total > MAX_READ_BYTES)
@@ -266,10 +279,5 @@ export function readIdxFile(path: string): IdxArray {
     // The file shrank after its size was taken.
     if (got < total) checkDataLength(info, header.dims, got - header.headerBytes, path);
     return parseIdx(bytes, path);
-  } catch (error) {
-    if (error instanceof GradstreamError) throw error;
-    return cannotRead(path, error);
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
