@@ -11,6 +11,14 @@ export {
   subset,
   take,
 } from './dataset.js';
-export { type IdxArray, type IdxData, type IdxType, parseIdx, readIdxFile } from './idx.js';
+export {
+  type IdxArray,
+  type IdxData,
+  type IdxHeader,
+  type IdxType,
+  parseIdx,
+  readIdxFile,
+  readIdxHeader,
+} from './idx.js';
 export { datasetRegion, declareDataset, placeDataset, viewDataset } from './in-arena.js';
 export { defaultMnistDir, loadMnist, MNIST_FILES, type MnistOptions, readIdxDataset } from './mnist.js';
