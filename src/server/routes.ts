@@ -23,8 +23,16 @@ export interface RouteContext {
   readonly client: ClientContext;
 }
 
-function pathOf(req: IncomingMessage): URL {
-  return new URL(req.url ?? '/', 'http://x');
+/**
+ * The request target as a URL, or undefined when it is none (`GET //`, `GET //[`: `new URL` throws on
+ * them, and a throw in a request listener is uncaught — it took the server, and its run, down).
+ */
+export function requestUrl(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://x');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The `<meta>` that hands the page the control token (HTML-escaped: a given token may hold any text). */
@@ -44,7 +52,11 @@ export function requestHandler(ctx: RouteContext): RequestListener {
       res.writeHead(403, { 'content-type': 'text/plain' }).end(problem);
       return;
     }
-    const url = pathOf(req);
+    const url = requestUrl(req.url);
+    if (!url) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('malformed request target');
+      return;
+    }
     const isPage = url.pathname === '/' || url.pathname === '/index.html';
     if (
       isPage &&
@@ -74,7 +86,8 @@ export function upgradeHandler(
   ctx: RouteContext,
 ): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
-    const url = pathOf(req);
+    const url = requestUrl(req.url);
+    if (!url) return rejectUpgrade(socket, '400 Bad Request');
     if (url.pathname !== '/ws') return rejectUpgrade(socket, '404 Not Found');
     if (checkRequest(req, ctx.policy)) return rejectUpgrade(socket, '403 Forbidden');
     const params = connectParams(url);

@@ -18,6 +18,7 @@ import { CONTROL_ACTIONS, clientMessageSchema } from '../../src/protocol/client-
 import { decodeClientMessage, decodeServerMessage } from '../../src/protocol/parse.js';
 import { type ClientContext, handleClientMessage } from '../../src/server/client-handler.js';
 import { LiveRun } from '../../src/server/live-run.js';
+import { requestUrl } from '../../src/server/routes.js';
 import { fuzzParameters } from './fuzz-runs.js';
 
 const TOKEN = 'k3T9vQ_fuzz-token-0123456789';
@@ -298,5 +299,25 @@ describe('handleClientMessage (fuzz)', () => {
     // Every branch was reached (the counts are printed for a look at the mix).
     console.log(`handleClientMessage outcomes: ${JSON.stringify(seen)}`);
     for (const count of Object.values(seen)) expect(count).toBeGreaterThan(0);
+  });
+});
+
+describe('requestUrl (fuzz)', () => {
+  // The HTTP parser hands any request target through (`GET //[`); `new URL` threw on such, uncaught.
+  const target = fc.oneof(
+    anyText,
+    anyText.map((t) => `/${t}`),
+    anyText.map((t) => `//${t}`),
+    fc.constantFrom('//', '//[', '//a b', '//:99999', '/ws?token=%', '*', 'http://', '/ws?since=-1'),
+  );
+  it('reads any request target as a URL or undefined, never an exception', () => {
+    fc.assert(
+      fc.property(target, (t) => {
+        const url = requestUrl(t);
+        check(url === undefined || typeof url.pathname === 'string', 'a URL or undefined');
+        return true;
+      }),
+      fuzzParameters(),
+    );
   });
 });

@@ -1,6 +1,7 @@
 // Refusals: malformed, oversized, unauthorised messages (1008), token, Origin and Host checks.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
@@ -168,6 +169,26 @@ describe('startDashboardServer', () => {
       flooder.ws.terminate();
     });
 
+    it.each(['//', '//[', '//a b', '//:99999'])(
+      'answers 400 to the request target %j, for the page and for /ws, and keeps serving',
+      async (target) => {
+        server = await startDashboardServer({ port: 0, log: quiet });
+        const events = new Subject<TrainEvent>();
+        server.attachRun('r', events);
+        const bystander = await connect(server.port);
+        const upgrade =
+          'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+        for (const extra of ['', upgrade]) {
+          const status = await rawRequest(
+            server.port,
+            `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}\r\n`,
+          );
+          expect(status).toMatch(/^HTTP\/1\.1 400/);
+        }
+        await stillServing(events, bystander, 1);
+      },
+    );
+
     it('puts the control token in the page it serves (escaped, not cached), only when control is on', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'gradstream-page-'));
       writeFileSync(join(dir, 'index.html'), '<!doctype html><html><head><title>t</title></head></html>');
@@ -233,3 +254,21 @@ describe('startDashboardServer', () => {
     });
   });
 });
+
+/** Sends `request` as raw bytes and resolves with the answer's status line. */
+function rawRequest(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp(port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (d) => {
+      text += d.toString();
+      if (text.includes('\r\n')) {
+        socket.destroy();
+        resolve(text.split('\r\n')[0]);
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(text.split('\r\n')[0]));
+    socket.write(request);
+  });
+}
