@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
@@ -101,6 +101,21 @@ describe('saveCheckpoint / loadCheckpoint', () => {
 });
 
 describe('pruneCheckpoints', () => {
+  it('refuses a FIFO or a folder named like a checkpoint at once, without reading it', () => {
+    const fifo = join(dir, checkpointName(200));
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    mkdirSync(join(dir, checkpointName(300)));
+    // Reading the FIFO would block for ever (no writer): the check must come before any read.
+    expect(() => loadCheckpoint(fifo)).toThrow(`checkpoint ${fifo}: not a regular file (a FIFO)`);
+    expect(() => loadCheckpoint(join(dir, checkpointName(300)))).toThrow(
+      /: not a regular file \(a folder\)$/,
+    );
+    saveCheckpoint(dir, makeCheckpoint());
+    const found = latestCheckpoint(dir, { fallback: true });
+    expect(found?.checkpoint.step).toBe(100);
+    expect(found?.skipped.map((s) => s.path)).toEqual([join(dir, checkpointName(300)), fifo]);
+  });
+
   it('keeps the newest K, and removes temp files of dead writers only', () => {
     for (const step of [5, 1, 30, 12]) saveCheckpoint(dir, makeCheckpoint(undefined, step), { keep: 10 });
     const dead = join(dir, `.${checkpointName(3)}.tmp-999999999-abcd`);
