@@ -245,9 +245,13 @@ function setAt(header: JsonHeader, path: readonly (string | number)[], value: un
     if (typeof node !== 'object' || node === null) return;
   }
   const last = path.at(-1) as string;
+  if (Array.isArray(node) && last === 'length') return; // an array's own length, not a field
   if (value === undefined) {
     if (!Array.isArray(node)) delete node[last];
-  } else node[last] = value;
+  } else {
+    // A copy: fast-check hands out its constants (`[]`, `{}`) again, and an edit may nest into one.
+    node[last] = value instanceof DeepNest ? value : structuredClone(value);
+  }
 }
 
 /** Runs a property with the fuzz suite's case count and seed. */
