@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { from } from 'rxjs';
 import { startDashboardServer } from '../server/dashboard-server.js';
 import { storeAt, storeProblem } from '../store/database.js';
+import type { RunRecord } from '../store/run-record.js';
 import { RunStore } from '../store/run-store.js';
 import { storedRunEvents } from '../store/stored-events.js';
 import { listenError } from './run-job.js';
@@ -29,10 +30,10 @@ export function registerDashboardCommand(program: Command): void {
           at === 'missing' ? 'folder not found' : 'holds no run store (gradstream.db); train a run first',
         );
       const store = RunStore.open({ dir: options.store, readonly: true });
-      let attached: { runs: number; events: [string, ReturnType<typeof storedRunEvents>][] };
+      let attached: { runs: RunRecord[]; events: [string, ReturnType<typeof storedRunEvents>][] };
       try {
         const runs = store.listRuns({ limit });
-        attached = { runs: runs.length, events: runs.map((run) => [run.id, storedRunEvents(store, run)]) };
+        attached = { runs, events: runs.map((run) => [run.id, storedRunEvents(store, run)]) };
       } finally {
         store.close();
       }
@@ -41,12 +42,15 @@ export function registerDashboardCommand(program: Command): void {
         throw listenError(error, options.host, port);
       });
       for (const [id, events] of attached.events) server.attachRun(id, from(events));
+      // Their events end as `stopped`; the page should say what the store knows.
+      for (const run of attached.runs)
+        if (run.status === 'failed' || run.status === 'interrupted') server.endRun(run.id, run.status);
       // Listening for the signals before saying where the page is: whoever reads that line may stop us.
       const signalled = new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
       });
-      process.stderr.write(`gradstream: ${attached.runs} stored run(s) at ${server.url}\n`);
+      process.stderr.write(`gradstream: ${attached.runs.length} stored run(s) at ${server.url}\n`);
       await signalled;
       await server.close();
     });

@@ -35,13 +35,19 @@ export interface RunInfo {
   readonly controllable: boolean;
 }
 
+/** Why a run ended, as the page shows it. */
+export type EndReason = 'completed' | 'stopped' | 'failed' | 'interrupted';
+
 /** Where a run is now. */
 export interface RunState {
   readonly status: 'running' | 'paused' | 'ended';
   /** The learning-rate override set from a controller, `null` when following the schedule. */
   readonly lrOverride: number | null;
-  /** Why it ended: as its `end` event said, or `failed` when its event stream errored. */
-  readonly endReason: 'completed' | 'stopped' | 'failed' | null;
+  /**
+   * Why it ended: as its `end` event said, `failed` when its event stream errored or the store says
+   * so, `interrupted` when the store says its process died (its lease expired) before it ended.
+   */
+  readonly endReason: EndReason | null;
 }
 
 /**
@@ -141,7 +147,7 @@ const runInfoSchema: z.ZodType<RunInfo> = z.object({
 const runStateSchema: z.ZodType<RunState> = z.object({
   status: z.enum(['running', 'paused', 'ended']),
   lrOverride: z.number().positive().nullable(),
-  endReason: z.enum(['completed', 'stopped', 'failed']).nullable(),
+  endReason: z.enum(['completed', 'stopped', 'failed', 'interrupted']).nullable(),
 });
 
 const runUpdateSchema: z.ZodType<RunUpdate> = z.object({

@@ -117,6 +117,16 @@ export class DashboardServer {
     this.#subscriptions.add(events$.subscribe({ next, error }));
   }
 
+  /**
+   * Marks an attached run ended for a reason its events cannot carry: a stored run that `failed`, or
+   * was `interrupted` (its process died; see the run store's leases). Its controls go away.
+   */
+  endRun(runId: string, reason: 'failed' | 'interrupted'): void {
+    const live = this.#runs.get(runId);
+    if (!live) invalidOption('endRun', 'runId', 'an attached run', runId);
+    live.fail(reason);
+  }
+
   /** Draws an optimizer's path over `surface` for `runId` (before or after its `attachRun`). */
   attachPath(runId: string, surface: PathSurface, points$: Observable<PathPoint>): void {
     const live = this.#runs.get(runId) ?? new LiveRun(runId, undefined, false);

@@ -105,9 +105,9 @@ export class LiveRun {
     }
   }
 
-  /** Marks the run ended because its event stream failed. */
-  fail(): void {
-    this.#setState({ status: 'ended', endReason: 'failed' });
+  /** Marks the run ended for a reason its events cannot carry: its stream failed, or its process died. */
+  fail(reason: 'failed' | 'interrupted' = 'failed'): void {
+    this.#setState({ status: 'ended', endReason: reason });
   }
 
   /** Sets the 2D surface under the path. */
