@@ -100,7 +100,9 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
 /**
  * Trains as configured and returns the cold observable of the run's events
  * (`start`, `step`…, `eval`, `epoch`, `end`). Errors (bad config, a non-finite loss under policy
- * `stop`, a step that kept failing) arrive on the error channel; the pool is always closed.
+ * `stop`, `maxSkippedSteps` skipped steps in a row under `skip`, a step that kept failing) arrive on
+ * the error channel, after `onFailure` was handed the state of the last completed step; the pool is
+ * always closed.
  */
 export function train(config: TrainConfig): Observable<TrainEvent> {
   return defer(() => createTrainingSession(config).events$);
