@@ -58,6 +58,8 @@ export class PoolRunner implements Runner {
   // Atomics.waitAsync: an open runner holds the loop open itself, until close().
   readonly #keepAlive = setInterval(() => {}, 60_000);
 
+  #closing = false;
+
   private constructor(o: PoolRunnerOptions, pool: Piscina) {
     this.#pool = pool;
     this.#plan = o.plan;
@@ -119,7 +121,15 @@ export class PoolRunner implements Runner {
       // Bounded: at most `ring` steps of gradient tasks plus one update and one evaluation in flight.
       maxQueue: lanes * (o.plan.ring + 2),
     });
-    return new PoolRunner(o, pool);
+    const runner = new PoolRunner(o, pool);
+    // destroy() forgets the tasks in flight; a lane's answer already posted then arrives for no task,
+    // and Piscina reports it as an 'error' event, which with no listener is an uncaught exception.
+    // Only that late answer is expected; anything else stays as loud as before.
+    pool.on('error', (error: unknown) => {
+      if (runner.#closing) return;
+      throw error;
+    });
+    return runner;
   }
 
   /** Sets the learning-rate override for steps that start from now on (undefined: the schedule). */
@@ -209,6 +219,7 @@ export class PoolRunner implements Runner {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     clearInterval(this.#keepAlive);
     this.#words.abort();
     await this.#pool.destroy();

@@ -250,7 +250,7 @@ function setAt(header: JsonHeader, path: readonly (string | number)[], value: un
     if (!Array.isArray(node)) delete node[last];
   } else {
     // A copy: fast-check hands out its constants (`[]`, `{}`) again, and an edit may nest into one.
-    node[last] = value instanceof DeepNest ? value : structuredClone(value);
+    (node as Record<string, unknown>)[last] = value instanceof DeepNest ? value : structuredClone(value);
   }
 }
 

@@ -1,7 +1,7 @@
 // How many cases each fuzz property runs: 10,000 in `npm test`, more with `npm run fuzz`
 // (GRADSTREAM_FUZZ_RUNS). Seeded, so a failure reproduces; fast-check prints the seed and the path.
 
-import fc from 'fast-check';
+import type fc from 'fast-check';
 import { GradstreamError } from '../../src/errors.js';
 
 /** Cases per property. */
