@@ -10,6 +10,7 @@ import { describeValue, GradstreamError } from '../errors.js';
 import { KERNEL_PREFERENCES } from '../kernels/select.js';
 import { ACTIVATIONS } from '../nn/layers/activation.js';
 import { OPTIMIZER_NAMES } from '../optim/from-config.js';
+import { isAllowedLearningRate } from '../optim/learning-rate-range.js';
 import { anyInt, bool, int, intList, nonNegative, num, oneOf, positive, text, unitOpen } from './fields.js';
 import type { ScheduleConfig } from './schedule-config.js';
 
@@ -245,7 +246,8 @@ export const RUN_OPTIONS = {
       resume: 'warn',
       goes: 'optimizer',
     }),
-    lr: option(positive(), {
+    // The same range a running optimizer's lr may be steered to (setLearningRate, the dashboard).
+    lr: option(num('in [2^-126, 1000]', isAllowedLearningRate), {
       default: 0.001,
       description: 'learning rate (the schedule’s start)',
       flag: numeric('--lr <rate>'),

@@ -44,7 +44,7 @@ describe('gradstream train', () => {
   });
 
   it.each([
-    [['--lr', '-1'], 'optimizer.lr: must be > 0, got -1'],
+    [['--lr', '-1'], 'optimizer.lr: must be in [2^-126, 1000], got -1'],
     [['--batch-size', '0'], 'batchSize: must be an integer ≥ 1, got 0'],
     [
       ['--optimizer', 'adamax'],
@@ -68,7 +68,7 @@ describe('gradstream train', () => {
     const result = gradstream('train', '--config', join(dir, 'job.yaml'), '--store', join(dir, 'runs'));
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('model.foo: unknown field');
-    expect(result.stderr).toContain('optimizer.lr: must be > 0, got -2');
+    expect(result.stderr).toContain('optimizer.lr: must be in [2^-126, 1000], got -2');
   });
 
   it('resumes a run stopped by SIGINT to the same parameters and metrics as an uninterrupted run', async () => {

@@ -9,7 +9,7 @@ describe('configFields', () => {
       path: 'optimizer.lr',
       default: '0.001',
       derivedDefault: undefined,
-      allowed: 'a number > 0',
+      allowed: 'a number in [2^-126, 1000]',
       flag: '--lr <rate>',
       resume: 'warn',
       description: 'learning rate (the schedule’s start)',

@@ -49,7 +49,10 @@ describe('validateConfig', () => {
   });
 
   it.each([
-    [{ optimizer: { lr: -1 } }, 'optimizer.lr: must be > 0, got -1'],
+    [{ optimizer: { lr: -1 } }, 'optimizer.lr: must be in [2^-126, 1000], got -1'],
+    // the rates setLearningRate refuses: one overflows float32 within steps, one is 0 in float32
+    [{ optimizer: { lr: 1e308 } }, 'optimizer.lr: must be in [2^-126, 1000], got 1e+308'],
+    [{ optimizer: { lr: 1e-320 } }, 'optimizer.lr: must be in [2^-126, 1000], got 1e-320'],
     [{ batchSize: 0 }, 'batchSize: must be an integer ≥ 1, got 0'],
     [{ batchSize: 2.5 }, 'batchSize: must be an integer ≥ 1, got 2.5'],
     [{ optimizer: { name: 'foo' } }, `optimizer.name: unknown "foo"; allowed: ${OPTIMIZER_NAMES.join(', ')}`],
@@ -99,7 +102,7 @@ describe('validateConfig', () => {
     expect(list).toEqual([
       'model.foo: unknown field',
       `optimizer.name: unknown "foo"; allowed: ${OPTIMIZER_NAMES.join(', ')}`,
-      'optimizer.lr: must be > 0, got -1',
+      'optimizer.lr: must be in [2^-126, 1000], got -1',
       'batchSize: must be an integer ≥ 1, got 0',
       `data.images: file not found: ${join(tmp, 'missing')}`,
       `data.labels: file not found: ${join(tmp, 'missing-too')}`,
