@@ -36,6 +36,18 @@ export class ColumnTable<K extends string> {
     this.#length++;
   }
 
+  /**
+   * Keeps only the rows at `indices` (increasing, each < `length`), in place and in order; the
+   * capacity stays, so a table that is compacted when full never grows again.
+   */
+  retain(indices: readonly number[]): void {
+    for (const column of this.#columns) {
+      // indices[k] >= k, so every read is ahead of (or at) the write: nothing needed is overwritten.
+      for (let k = 0; k < indices.length; k++) column[k] = column[indices[k]];
+    }
+    this.#length = indices.length;
+  }
+
   /** Rows `[start, end)` as plain arrays keyed by column name, NaN as `null`. */
   slice(start: number, end: number): Record<K, (number | null)[]> {
     return this.#pick((c) => Array.from(c.subarray(start, end), toWire));

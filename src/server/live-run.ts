@@ -17,6 +17,14 @@ import { ColumnTable } from './column-table.js';
 import { minMaxIndices } from './downsample.js';
 
 /**
+ * Step rows a run keeps at most before its broadcast history is thinned (6 numbers a row: 6 MiB at
+ * 2^17 rows). A page is sent a few thousand rows of the past anyway (min/max buckets of the loss);
+ * the full-resolution history is the run store's. Without a bound a long run's server grew by
+ * 48 bytes a step (~80 MB over a 20-minute run of 1.7 M steps).
+ */
+export const MAX_STEP_ROWS = 2 ** 17;
+
+/**
  * A run's dashboard state. Append-only data (steps, evals, path) is split by a cursor at what the last
  * frame carried, so a snapshot plus the frames after it hold every point exactly once.
  */
@@ -36,8 +44,17 @@ export class LiveRun {
   readonly #path = new ColumnTable(['step', 'x', 'y'] as const, 64);
   #pathFramed = 0;
 
-  constructor(runId: string, controller: RunController | undefined, controllable: boolean) {
+  readonly #maxStepRows: number;
+
+  /** `maxStepRows`: see {@link MAX_STEP_ROWS} (tests pass small values). */
+  constructor(
+    runId: string,
+    controller: RunController | undefined,
+    controllable: boolean,
+    maxStepRows = MAX_STEP_ROWS,
+  ) {
     this.runId = runId;
+    this.#maxStepRows = maxStepRows;
     this.#controller = controller;
     const unknown = { config: {}, totalSteps: null, stepsPerEpoch: null, paramCount: null, startTime: null };
     this.#info = { runId, ...unknown, controllable: controllable && controller !== undefined };
@@ -76,6 +93,7 @@ export class LiveRun {
           sps,
           e.elapsedMs,
         ]);
+        if (this.#steps.length >= this.#maxStepRows) this.#thinSteps();
         break;
       }
       case 'eval': {
@@ -166,6 +184,20 @@ export class LiveRun {
     const loss = this.#steps.column('loss').subarray(start, end);
     const rows = minMaxIndices(loss, end - start, maxPoints).map((i) => start + i);
     return this.#steps.rows(rows) as unknown as StepColumns;
+  }
+
+  /**
+   * Halves the broadcast history when the table is full: the rows already framed become min/max
+   * buckets of the loss (every spike stays, as in a snapshot), the rows not yet framed stay whole,
+   * so frames still carry every new step exactly once. Older history ends up thinned more often.
+   */
+  #thinSteps(): void {
+    const framed = this.#stepsFramed;
+    if (framed < this.#maxStepRows / 2) return; // mostly unframed: a frame is due, thin after it
+    const kept = minMaxIndices(this.#steps.column('loss'), framed, this.#maxStepRows / 4);
+    this.#stepsFramed = kept.length;
+    for (let i = framed; i < this.#steps.length; i++) kept.push(i);
+    this.#steps.retain(kept);
   }
 
   // Path points are finite (see addPathPoint), so no null comes back.

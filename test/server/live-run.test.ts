@@ -112,3 +112,24 @@ describe('LiveRun', () => {
     });
   });
 });
+
+describe('LiveRun history bound', () => {
+  it('holds at most maxStepRows rows; frames still carry every step once, snapshots keep the spikes', () => {
+    const max = 64;
+    const r = new LiveRun('r', undefined, false, max);
+    const framed: number[] = [];
+    for (let n = 1; n <= 1000; n++) {
+      r.ingest(step(n, n === 500 ? 99 : 1 / n)); // one spike
+      if (n % 7 === 0) framed.push(...(r.takeUpdate()?.steps?.step ?? []));
+      const held = r.snapshot(1e9).steps?.step.length ?? 0;
+      expect(held).toBeLessThanOrEqual(max);
+    }
+    framed.push(...(r.takeUpdate()?.steps?.step ?? []));
+    expect(framed).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    const snapshot = r.snapshot(1e9).steps!;
+    expect(snapshot.step[0]).toBe(1);
+    expect(snapshot.step.at(-1)).toBe(1000);
+    expect(snapshot.loss[snapshot.step.indexOf(500)]).toBe(99);
+    expect([...snapshot.step].sort((a, b) => a - b)).toEqual(snapshot.step); // still in step order
+  });
+});
