@@ -101,7 +101,7 @@ describe('gradstream train: a failing run keeps the work done', () => {
   it('--non-finite skip stops after --max-skipped-steps consecutive skips: exit 1, the count and the option named, a checkpoint', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gradstream-skip-'));
     const store = join(dir, 'runs');
-    const job = jobFile(dir, { name: 'sgd', lr: 1e30 });
+    const job = jobFile(dir, jump); // every step after the blow-up is non-finite
     const failed = gradstream(
       'train',
       '--config',

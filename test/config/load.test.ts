@@ -85,7 +85,10 @@ describe('loadConfigFile refuses files that are no config, in one short line', (
       `config file ${path}: nested more than 64 levels deep (a config needs 4)`,
     );
     const yaml = file('deep.yaml', Array.from({ length: 1000 }, (_, i) => `${' '.repeat(i)}a:`).join('\n'));
-    expect(refusal(() => loadConfigFile(yaml))).toMatch(new RegExp(`^config file ${yaml}: invalid YAML: `));
+    // The YAML parser may refuse it itself or hand it on to the depth rule: one line either way.
+    expect(refusal(() => loadConfigFile(yaml))).toMatch(
+      new RegExp(`^config file ${yaml}: (invalid YAML: |nested more than 64 levels deep)`),
+    );
   });
 
   it('reports a garbage binary YAML file in one short line', () => {
