@@ -28,7 +28,13 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: unit },
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: unit,
+          // The CLI tests spawn the compiled CLI (test/helpers/cli.ts): build it from this tree first.
+          globalSetup: ['test/helpers/build-cli.ts'],
+        },
       },
     ],
   },

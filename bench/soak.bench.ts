@@ -29,9 +29,12 @@ if (!(minutes > 0) || !(windowSeconds > 0) || !['cli', 'bare'].includes(variant)
 const WARMUP_S = 120; // RSS growth is measured from here: thread start, JIT and buffers filling are done
 
 const store = mkdtempSync(join(tmpdir(), 'gradstream-soak-'));
+const probe = join(store, 'memory.json');
 const args = [
   '--import',
   'tsx',
+  '--import',
+  './bench/helpers/memory-probe.mjs',
   'src/cli/main.ts',
   'train',
   '--epochs',
@@ -41,7 +44,10 @@ const args = [
   ...(variant === 'bare' ? ['--no-dashboard'] : ['--port', '0']),
   ...extra,
 ];
-const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+const child = spawn(process.execPath, args, {
+  stdio: ['ignore', 'ignore', 'pipe'],
+  env: { ...process.env, GRADSTREAM_MEMORY_PROBE: probe, GRADSTREAM_MEMORY_PROBE_MS: '2000' },
+});
 let stderr = '';
 child.stderr.on('data', (chunk: Buffer) => {
   stderr = (stderr + chunk.toString()).slice(-4000);
@@ -62,9 +68,26 @@ function progress(db: Database.Database): { step: number; elapsedMs: number } | 
   return row && { step: row.step, elapsedMs: row.value };
 }
 
+/** The child's own view of its memory (bench/helpers/memory-probe.mjs), in MB. */
+function heapMb(): { heap: number; external: number; arrayBuffers: number } {
+  try {
+    const m = JSON.parse(readFileSync(probe, 'utf8')) as NodeJS.MemoryUsage;
+    return {
+      heap: m.heapUsed / 2 ** 20,
+      external: m.external / 2 ** 20,
+      arrayBuffers: m.arrayBuffers / 2 ** 20,
+    };
+  } catch {
+    return { heap: Number.NaN, external: Number.NaN, arrayBuffers: Number.NaN };
+  }
+}
+
 interface Sample {
   readonly t: number; // seconds since the child was spawned
   readonly rss: number;
+  readonly heap: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
   readonly step: number;
   readonly elapsedMs: number;
 }
@@ -84,12 +107,12 @@ while (performance.now() < deadline && child.exitCode === null) {
   }
   const p = progress(db);
   if (!p) continue;
-  const sample = { t: (performance.now() - start) / 1000, rss: rssMb(child.pid!), ...p };
+  const sample = { t: (performance.now() - start) / 1000, rss: rssMb(child.pid!), ...heapMb(), ...p };
   samples.push(sample);
   const prev = samples.at(-2);
   const rate = prev ? ((p.step - prev.step) * batchSize * 1000) / (p.elapsedMs - prev.elapsedMs) : Number.NaN;
   process.stderr.write(
-    `soak: ${sample.t.toFixed(0)} s, step ${p.step}, ${Number.isNaN(rate) ? '—' : Math.round(rate)} samples/s, RSS ${sample.rss.toFixed(0)} MB\n`,
+    `soak: ${sample.t.toFixed(0)} s, step ${p.step}, ${Number.isNaN(rate) ? '—' : Math.round(rate)} samples/s, RSS ${sample.rss.toFixed(0)} MB (main thread's V8 heap ${sample.heap.toFixed(0)}, external ${sample.external.toFixed(0)}, array buffers ${sample.arrayBuffers.toFixed(0)})\n`,
   );
 }
 db?.close();
@@ -105,6 +128,8 @@ const rows = samples.slice(1).map((s, i) => {
   return {
     t: s.t,
     rss: s.rss,
+    heap: s.heap,
+    external: s.external,
     step: s.step,
     rate: ((s.step - prev.step) * batchSize * 1000) / (s.elapsedMs - prev.elapsedMs),
   };
@@ -124,9 +149,12 @@ process.stdout.write(
   [
     `# soak: ${minutes} min, variant ${variant}${extra.length ? ` (${extra.join(' ')})` : ''}; ${cpus().length} × ${cpu}; Node ${process.version}`,
     '',
-    '| time (s) | step | samples/s (window) | RSS (MB) |',
-    '|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.t.toFixed(0)} | ${r.step} | ${Math.round(r.rate)} | ${r.rss.toFixed(0)} |`),
+    '| time (s) | step | samples/s (window) | RSS (MB) | main V8 heap (MB) | external (MB) |',
+    '|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.t.toFixed(0)} | ${r.step} | ${Math.round(r.rate)} | ${r.rss.toFixed(0)} | ${r.heap.toFixed(0)} | ${r.external.toFixed(0)} |`,
+    ),
     '',
     `RSS: ${rows[0].rss.toFixed(0)} MB at ${rows[0].t.toFixed(0)} s, ${warmRss.toFixed(0)} MB after warm-up (${WARMUP_S} s), ${lastRss.toFixed(0)} MB at the end: growth after warm-up ${(lastRss - warmRss).toFixed(1)} MB`,
     `samples/s: first window ${Math.round(rows[0].rate)}, median of the first minute ${Math.round(median(firstMinute))}, ` +

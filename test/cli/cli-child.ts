@@ -1,12 +1,11 @@
-// The real `gradstream` CLI (src/cli/main.ts through tsx) as a child process with a time limit, for
-// the store tests: its exit code and output, and helpers to judge a one-line refusal.
+// The real `gradstream` CLI (built by the tests' global setup: see test/helpers/cli.ts) as a child
+// process with a time limit, for the store tests: its exit code and output, and helpers to judge a
+// one-line refusal.
 
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { CLI, ROOT } from '../helpers/cli.js';
 
-/** The repository root, so children run from it whatever vitest's cwd. */
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+export { ROOT };
 
 /** How a child ended. `timedOut` when the time limit killed it. */
 export interface CliResult {

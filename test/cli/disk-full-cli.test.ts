@@ -16,9 +16,9 @@ import {
   loadCheckpoint,
 } from '../../src/store/checkpoint.js';
 import { RunStore } from '../../src/store/run-store.js';
+import { CLI } from '../helpers/cli.js';
 import { mountSmallDisk, type SmallDisk } from '../store/tmpfs.js';
 
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 const JOB = [
   '--hidden',
   '64', // a checkpoint of ~610 kB

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkpointDir, latestCheckpoint, listCheckpoints } from '../../src/store/checkpoint.js';
 import { RunStore } from '../../src/store/run-store.js';
+import { CLI } from '../helpers/cli.js';
 
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 const gradstream = (...args: string[]) =>
   spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
 

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultMnistDir, MNIST_FILES } from '../../src/data/mnist.js';
 import { RunStore } from '../../src/store/run-store.js';
+import { CLI } from '../helpers/cli.js';
 
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 /**
  * The issue's bound on a refusal. It is taken on top of the CLI's start-up (`gradstream --help`, timed
  * just before each refusal): from source through tsx, on a 2-core machine shared by other jobs,

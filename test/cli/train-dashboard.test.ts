@@ -7,14 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { CLI } from '../helpers/cli.js';
 
 describe('gradstream train with the dashboard', () => {
   it('serves the page and streams the run to a WebSocket client', async () => {
     const store = mkdtempSync(join(tmpdir(), 'gradstream-dash-'));
     const args = [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
+      ...CLI,
       'train',
       '--port',
       '0',
