@@ -4,6 +4,7 @@ import { readFileSync, type Stats, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describeValue, GradstreamError } from '../errors.js';
+import { nonRegularKind } from '../file-kind.js';
 import { nestsDeeperThan, TOO_DEEP } from './depth.js';
 
 /** An unchecked config object: a file's contents, or the flags given on the command line. */
@@ -50,15 +51,6 @@ function brief(text: string): string {
   return line.length > MAX_EXCERPT ? `${line.slice(0, MAX_EXCERPT)}…` : line;
 }
 
-function kindOf(stat: Stats): string {
-  if (stat.isDirectory()) return 'a folder';
-  if (stat.isFIFO()) return 'a FIFO';
-  if (stat.isCharacterDevice()) return 'a character device';
-  if (stat.isBlockDevice()) return 'a block device';
-  if (stat.isSocket()) return 'a socket';
-  return 'not a file';
-}
-
 /** Reads a config file's text: a regular file (judged before it is opened) of bounded size. */
 function readConfigText(full: string): string {
   let stat: Stats;
@@ -68,7 +60,7 @@ function readConfigText(full: string): string {
     const code = (error as NodeJS.ErrnoException).code;
     return configError(full, code === 'ENOENT' ? 'file not found' : `cannot read (${code})`);
   }
-  if (!stat.isFile()) configError(full, `not a regular file (${kindOf(stat)})`);
+  if (!stat.isFile()) configError(full, `not a regular file (${nonRegularKind(stat)})`);
   if (stat.size > MAX_CONFIG_BYTES)
     configError(full, `too large for a config file (${stat.size} bytes; at most ${MAX_CONFIG_BYTES})`);
   try {

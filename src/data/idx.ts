@@ -4,6 +4,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { GradstreamError } from '../errors.js';
+import { nonRegularKind } from '../file-kind.js';
 
 /** Element type names of IDX, in the order of their type codes 0x08, 0x09, 0x0B–0x0E. */
 export type IdxType = 'ubyte' | 'byte' | 'short' | 'int' | 'float' | 'double';
@@ -145,16 +146,6 @@ const MAX_READ_BYTES = bufferConstants.MAX_LENGTH;
 /** The longest header: 4 bytes, then 255 dims of 4 bytes. */
 const MAX_HEADER_BYTES = 4 + 4 * 255;
 
-/** What kind of thing a path is, for "not a regular file (a FIFO)". */
-function kindOf(stat: Stats): string {
-  if (stat.isDirectory()) return 'a folder';
-  if (stat.isFIFO()) return 'a FIFO';
-  if (stat.isCharacterDevice()) return 'a character device';
-  if (stat.isBlockDevice()) return 'a block device';
-  if (stat.isSocket()) return 'a socket';
-  return 'not a file';
-}
-
 function cannotRead(path: string, error: unknown): never {
   const code = (error as NodeJS.ErrnoException).code;
   const problem = code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(error)})`;
@@ -173,7 +164,7 @@ function openRegularFile(path: string): { readonly fd: number; readonly size: nu
   } catch (error) {
     return cannotRead(path, error);
   }
-  if (!stat.isFile()) formatError(path, `not a regular file (${kindOf(stat)})`);
+  if (!stat.isFile()) formatError(path, `not a regular file (${nonRegularKind(stat)})`);
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
@@ -189,7 +180,7 @@ function openRegularFile(path: string): { readonly fd: number; readonly size: nu
   }
   if (!opened.isFile()) {
     closeSync(fd);
-    formatError(path, `not a regular file (${kindOf(opened)})`);
+    formatError(path, `not a regular file (${nonRegularKind(opened)})`);
   }
   return { fd, size: opened.size };
 }

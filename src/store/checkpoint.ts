@@ -11,12 +11,12 @@ import {
   readFileSync,
   renameSync,
   rmSync,
-  type Stats,
   statSync,
   writeSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkNumber, GradstreamError } from '../errors.js';
+import { nonRegularKind } from '../file-kind.js';
 import { type Checkpoint, checkpointError, decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.js';
 import { validateCheckpoint } from './run-state.js';
 
@@ -168,7 +168,7 @@ export function loadCheckpoint(path: string): Checkpoint {
   let bytes: Buffer;
   try {
     // A FIFO would block the read for ever, a device could be endless: only regular files are read.
-    const kind = fileKind(statSync(path));
+    const kind = nonRegularKind(statSync(path));
     if (kind) throw checkpointError(path, `not a regular file (${kind})`);
     bytes = readFileSync(path);
   } catch (error) {
@@ -176,16 +176,6 @@ export function loadCheckpoint(path: string): Checkpoint {
     throw checkpointError(path, `cannot read (${(error as NodeJS.ErrnoException).code ?? error})`);
   }
   return decodeCheckpoint(bytes, path);
-}
-
-/** What a path that is not a regular file is, in words; undefined for a regular file. */
-function fileKind(stats: Stats): string | undefined {
-  if (stats.isFile()) return undefined;
-  if (stats.isFIFO()) return 'a FIFO';
-  if (stats.isDirectory()) return 'a folder';
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
-  if (stats.isSocket()) return 'a socket';
-  return 'not a file';
 }
 
 /** A checkpoint found by {@link latestCheckpoint}, with the newer ones that were unreadable. */
