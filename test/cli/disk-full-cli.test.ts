@@ -15,9 +15,9 @@ import {
   listCheckpoints,
   loadCheckpoint,
 } from '../../src/store/checkpoint.js';
-import { RunStore } from '../../src/store/run-store.js';
 import { CLI } from '../helpers/cli.js';
 import { mountSmallDisk, type SmallDisk } from '../store/tmpfs.js';
+import { onlyRun } from './only-run.js';
 
 const JOB = [
   '--hidden',
@@ -70,17 +70,6 @@ function trainUntilFull(store: string, fillAfter: number, fill: () => void) {
 
 const gradstream = (...args: string[]) =>
   spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 180_000 });
-
-function onlyRun(store: string) {
-  const s = RunStore.open({ dir: store });
-  try {
-    const runs = s.listRuns();
-    expect(runs).toHaveLength(1);
-    return runs[0];
-  } finally {
-    s.close();
-  }
-}
 
 /** The `gradstream:` lines after the start line (the run's outcome). */
 const outcome = (stderr: string) =>

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkpointDir, latestCheckpoint, listCheckpoints } from '../../src/store/checkpoint.js';
-import { RunStore } from '../../src/store/run-store.js';
 import { CLI } from '../helpers/cli.js';
+import { onlyRun } from './only-run.js';
 
 const gradstream = (...args: string[]) =>
   spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -34,17 +34,6 @@ function jobFile(dir: string, optimizer: object): string {
 }
 
 const jump = { name: 'sgd', lr: 0.05, schedule: { kind: 'step', every: 20, gamma: 1e31 } };
-
-function onlyRun(store: string) {
-  const s = RunStore.open({ dir: store });
-  try {
-    const runs = s.listRuns();
-    expect(runs).toHaveLength(1);
-    return runs[0];
-  } finally {
-    s.close();
-  }
-}
 
 /** The error lines of a child's stderr (the start line and progress aside). */
 const lastLine = (stderr: string) => stderr.trim().split('\n').at(-1) ?? '';
