@@ -21,6 +21,19 @@ const countOther = reader.prepare('SELECT COUNT(*) AS n FROM metrics WHERE run_i
 /** The other writer's committed metric rows, read every 20 steps. */
 const otherRows: number[] = [];
 
+/**
+ * Lockstep with slack: a writer more than `LEAD` rows ahead of the other (its own rows flushed first,
+ * so the other sees them) waits for it. On a loaded 2-core machine the OS may otherwise run one
+ * writer's whole loop between two of the other's reads, and the test would see no interleaving for
+ * reasons that are not the store's. Both cannot wait at once: each waits only while strictly ahead.
+ */
+const LEAD = 600;
+async function keepPace(): Promise<void> {
+  recorder.flush();
+  const own = countOther.get(runId) as number;
+  while ((countOther.get(otherId) as number) + LEAD < own) await new Promise((r) => setTimeout(r, 2));
+}
+
 const lines = createInterface({ input: process.stdin });
 process.stdout.write('ready\n');
 const [line] = (await once(lines, 'line')) as [string];
@@ -44,6 +57,7 @@ for (let n = 1; n <= Number(steps); n++) {
   if (n % 20 === 0) {
     otherRows.push(countOther.get(otherId) as number);
     await new Promise((r) => setImmediate(r));
+    await keepPace();
   }
 }
 recorder.record({ type: 'end', step: Number(steps), reason: 'completed', elapsedMs: 1, skippedSteps: 0 });
