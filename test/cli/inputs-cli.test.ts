@@ -172,18 +172,17 @@ function labelsFile(name: string, n: number): string {
   return path;
 }
 
+/** A config file for a 4-feature model (4-8-10, batch 5) on the given data section. */
+function smallJob(name: string, data: object): string {
+  const path = join(tmp, name);
+  writeFileSync(path, JSON.stringify({ model: { sizes: [4, 8, 10] }, batchSize: 5, data }));
+  return path;
+}
+
 describe('data sets that do not fit the run', () => {
   it('NaN in float images: one line naming the set, the file and the first bad index', () => {
     const images = floatImages('nan-images', 20, 4, 9);
-    const job = join(tmp, 'nan-job.json');
-    writeFileSync(
-      job,
-      JSON.stringify({
-        model: { sizes: [4, 8, 10] },
-        batchSize: 5,
-        data: { images, labels: labelsFile('nan-labels', 20) },
-      }),
-    );
+    const job = smallJob('nan-job.json', { images, labels: labelsFile('nan-labels', 20) });
     expectRefused(
       ['train', '--config', job, '--no-dashboard'],
       `${images}: train sample 2, feature 1 (index 9) is NaN; inputs must be finite`,
@@ -192,20 +191,12 @@ describe('data sets that do not fit the run', () => {
 
   it('a test set of other features than the training set', () => {
     const testImages = floatImages('test-images-5', 6, 5);
-    const job = join(tmp, 'features-job.json');
-    writeFileSync(
-      job,
-      JSON.stringify({
-        model: { sizes: [4, 8, 10] },
-        batchSize: 5,
-        data: {
-          images: floatImages('train-images-4', 20, 4),
-          labels: labelsFile('train-labels-20', 20),
-          testImages,
-          testLabels: labelsFile('test-labels-6', 6),
-        },
-      }),
-    );
+    const job = smallJob('features-job.json', {
+      images: floatImages('train-images-4', 20, 4),
+      labels: labelsFile('train-labels-20', 20),
+      testImages,
+      testLabels: labelsFile('test-labels-6', 6),
+    });
     expectRefused(
       ['train', '--config', job, '--no-dashboard'],
       `data.testImages: ${testImages}: 5 features per sample, but the training images have 4`,
