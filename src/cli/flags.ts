@@ -41,6 +41,21 @@ export function addOptionFlags(command: Command): Command {
   return command;
 }
 
+/**
+ * `--wait` / `--no-wait`: whether a dashboard the command started stays up after the run until
+ * Ctrl-C (neither given: when stdin is a terminal; see keep-page.ts). Not a table row: it is how this
+ * process ends, not part of the run (a resumed run must not inherit it). Shared by `train`,
+ * `resume` and `lab`; the value is `true`, `false` or undefined.
+ */
+export function addWaitFlags(command: Command): Command {
+  return command
+    .option(
+      '--wait',
+      'keep the dashboard up after the run, however it ends, until Ctrl-C (default on a terminal)',
+    )
+    .option('--no-wait', 'close the dashboard when the run ends');
+}
+
 /** The config overrides of the flags the user typed (defaults are the table's, not commander's). */
 export function flagOverrides(command: Command): ConfigObject {
   const out: Record<string, unknown> = {};

@@ -5,6 +5,8 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { LAB_NAMES, LABS, type LabName } from '../labs/registry.js';
 import { runLab } from '../labs/run-lab.js';
 import { type DashboardServer, startDashboardServer } from '../server/dashboard-server.js';
+import { addWaitFlags } from './flags.js';
+import { endPage, keepPageFor, shouldKeepPage } from './keep-page.js';
 
 const integer = (value: string): number => {
   const n = Number(value);
@@ -71,7 +73,7 @@ function listLabs(): string {
 
 /** Adds `lab` to the program. */
 export function registerLabCommand(program: Command): void {
-  program
+  const command = program
     .command('lab')
     .argument('[name]', `the lab: ${LAB_NAMES.join(', ')} (none: list them)`)
     .description("run one of chapter 6's experiments and write its results table and figures")
@@ -93,18 +95,17 @@ export function registerLabCommand(program: Command): void {
     )
     .option('--no-dashboard', 'run headless')
     .option('--host <address>', 'dashboard address (others than loopback need a token)', '127.0.0.1')
-    .option('--port <n>', 'dashboard port, 0 for any free one', integer, 8080)
-    .option('--wait', 'keep the dashboard open after the lab until Ctrl-C')
-    .action(async (name: string | undefined, flags: LabFlags) => {
-      if (name === undefined) {
-        process.stdout.write(`labs:\n${listLabs()}\n`);
-        return;
-      }
-      if (!LAB_NAMES.includes(name as LabName)) {
-        throw new InvalidArgumentError(`unknown lab "${name}"; allowed: ${LAB_NAMES.join(', ')}`);
-      }
-      await runLabCommand(name as LabName, flags);
-    });
+    .option('--port <n>', 'dashboard port, 0 for any free one', integer, 8080);
+  addWaitFlags(command).action(async (name: string | undefined, flags: LabFlags) => {
+    if (name === undefined) {
+      process.stdout.write(`labs:\n${listLabs()}\n`);
+      return;
+    }
+    if (!LAB_NAMES.includes(name as LabName)) {
+      throw new InvalidArgumentError(`unknown lab "${name}"; allowed: ${LAB_NAMES.join(', ')}`);
+    }
+    await runLabCommand(name as LabName, flags);
+  });
 }
 
 async function runLabCommand(name: LabName, flags: LabFlags): Promise<void> {
@@ -113,21 +114,18 @@ async function runLabCommand(name: LabName, flags: LabFlags): Promise<void> {
     ? await startDashboardServer({ host: flags.host, port: flags.port, control: true, log })
     : undefined;
   if (dashboard) log(`gradstream: dashboard at ${dashboard.url}`);
+  const keep = shouldKeepPage(flags.wait);
   const abort = new AbortController();
-  let finished = false;
   const onSignal = () => {
     if (abort.signal.aborted) process.exit(130);
-    log(
-      finished
-        ? 'gradstream: closing the dashboard'
-        : 'gradstream: stopping the lab after the current steps (again to force exit)',
-    );
+    log('gradstream: stopping the lab after the current steps (again to force exit)');
     abort.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let result: Awaited<ReturnType<typeof runLab>>;
   try {
-    const result = await runLab(name, {
+    result = await runLab(name, {
       quick: flags.quick,
       seed: flags.seed,
       out: flags.out,
@@ -140,19 +138,18 @@ async function runLabCommand(name: LabName, flags: LabFlags): Promise<void> {
       signal: abort.signal,
       command: ['gradstream lab', name, ...process.argv.slice(process.argv.indexOf(name) + 1)].join(' '),
     });
-    finished = true;
-    process.stdout.write(`${result.markdown}\n`);
-    log(
-      `gradstream: lab ${name} ${abort.signal.aborted ? 'stopped' : 'done'} in ${(result.elapsedMs / 1000).toFixed(1)} s; results in ${result.outDir}`,
-    );
-    if (abort.signal.aborted) process.exitCode = 130;
-    else if (dashboard && flags.wait) {
-      log(`gradstream: the dashboard stays at ${dashboard.url}; Ctrl-C to quit`);
-      await new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve()));
-    }
+  } catch (error) {
+    // The page may stay for the error's line (main.ts prints it, then `pageAfterOutcomeLine`).
+    throw await keepPageFor(error, dashboard, keep, log);
   } finally {
+    // From here the next Ctrl-C is the page's (keep-page.ts), not a stop of the lab.
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await dashboard?.close();
   }
+  process.stdout.write(`${result.markdown}\n`);
+  log(
+    `gradstream: lab ${name} ${abort.signal.aborted ? 'stopped' : 'done'} in ${(result.elapsedMs / 1000).toFixed(1)} s; results in ${result.outDir}`,
+  );
+  if (abort.signal.aborted) process.exitCode = 130;
+  await endPage(dashboard, keep, log);
 }

@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { GradstreamError } from '../errors.js';
 import { registerDashboardCommand } from './dashboard-command.js';
+import { pageAfterOutcomeLine } from './keep-page.js';
 import { registerLabCommand } from './lab-command.js';
 import { ConfigProblems } from './problems.js';
 import { registerResumeCommand } from './resume-command.js';
@@ -50,6 +51,7 @@ try {
   }
   if (error instanceof GradstreamError) {
     process.stderr.write(`gradstream: ${error.message}\n`);
+    await pageAfterOutcomeLine(error); // a failed run's page may stay until Ctrl-C (keep-page.ts)
     // A run that failed exits 1; bad input (a config, a store, a checkpoint) exits 2.
     const failed =
       error.code === 'ERR_NON_FINITE' || error.code === 'ERR_WORKER' || error.code === 'ERR_WRITE';

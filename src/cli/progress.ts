@@ -1,6 +1,7 @@
 // Progress of a training run on the terminal: a live bar on a TTY, plain periodic lines otherwise.
 
 import cliProgress from 'cli-progress';
+import type { ControlEvent } from '../train/events.js';
 
 /** What a progress reporter is told after every step. */
 export interface ProgressUpdate {
@@ -21,18 +22,33 @@ export interface ProgressReporter {
   stop(): void;
 }
 
-/** "1m05s" from seconds; "?" before the rate is known. */
+/**
+ * The time left with its units: `12 s`, `1m 05s`, `2h 03m`; `?` before the rate is known.
+ */
 export function formatEta(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
   const s = Math.round(seconds);
-  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+  if (s < 60) return `${s} s`;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  if (s < 3600) return `${Math.floor(s / 60)}m ${pad(s % 60)}s`;
+  return `${Math.floor(s / 3600)}h ${pad(Math.floor(s / 60) % 60)}m`;
 }
 
-function fields(p: ProgressUpdate): { loss: string; rate: string; eta: string } {
+/** The line for a pause, a resume or a learning-rate change (from the dashboard or the library). */
+export function controlLine(e: ControlEvent): string {
+  if (e.type === 'paused') return `step ${e.step}: paused`;
+  if (e.type === 'resumed') return `step ${e.step}: resumed`;
+  return e.lr === undefined
+    ? `step ${e.step}: learning rate back to the schedule`
+    : `step ${e.step}: learning rate set to ${e.lr}`;
+}
+
+// `left`, not `eta`: cli-progress fills its own `{eta}` (bare seconds) over a payload's.
+function fields(p: ProgressUpdate): { loss: string; rate: string; left: string } {
   return {
     loss: p.loss.toFixed(4),
     rate: Math.round(p.samplesPerSecond).toLocaleString('en-US'),
-    eta: formatEta((p.totalSteps - p.step) / p.stepsPerSecond),
+    left: formatEta((p.totalSteps - p.step) / p.stepsPerSecond),
   };
 }
 
@@ -53,7 +69,7 @@ export function createProgress(
       last = now;
       const f = fields(p);
       stream.write(
-        `step ${p.step}/${p.totalSteps} · epoch ${p.epoch + 1}/${p.epochs} · loss ${f.loss} · ${f.rate} samples/s · ETA ${f.eta}\n`,
+        `step ${p.step}/${p.totalSteps} · epoch ${p.epoch + 1}/${p.epochs} · loss ${f.loss} · ${f.rate} samples/s · ETA ${f.left}\n`,
       );
     },
     log: (line) => stream.write(`${line}\n`),
@@ -65,7 +81,7 @@ function barProgress(stream: NodeJS.WriteStream): ProgressReporter {
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: 'epoch {epochs} [{bar}] {value}/{total} · loss {loss} · {rate} samples/s · ETA {eta}',
+      format: 'epoch {epochs} [{bar}] {value}/{total} · loss {loss} · {rate} samples/s · ETA {left}',
       hideCursor: true,
     },
     cliProgress.Presets.shades_classic,

@@ -11,11 +11,13 @@ import { type RunRecord, unknownRun } from '../store/run-record.js';
 import { toResumeState } from '../store/run-state.js';
 import { checkResumable, RunStore } from '../store/run-store.js';
 import { finish } from './finish.js';
+import { addWaitFlags } from './flags.js';
+import { pageAfterOutcomeLine } from './keep-page.js';
 import { runJob } from './run-job.js';
 
 /** Adds `resume` to the program. */
 export function registerResumeCommand(program: Command): void {
-  program
+  const command = program
     .command('resume')
     .description('continue a stored run from its newest good checkpoint')
     .argument('<run>', 'run id, unique id prefix, or unique name (see `gradstream runs list`)')
@@ -23,44 +25,55 @@ export function registerResumeCommand(program: Command): void {
     .option('--fallback', 'if the newest checkpoint is corrupt, use the newest good older one')
     .option('--no-dashboard', 'do not serve the live dashboard')
     .option('--port <n>', 'dashboard port, 0 for any free one')
-    .option('--json', 'print every event as a JSON line on stdout')
-    .action(
-      async (
-        ref: string,
-        options: { store: string; fallback?: boolean; dashboard: boolean; port?: string; json?: boolean },
-      ) => {
-        // Opened for writing first: a read-only or damaged store is refused before any work.
-        const store = RunStore.open({ dir: options.store });
-        let run: RunRecord | undefined;
-        try {
-          store.check();
-          run = store.findRun(ref);
-          if (!run) throw unknownRun(ref, store.file);
-          // A completed run is left as it is (exit 2); a run a live process trains is refused.
-          checkResumable(run, store.file);
-        } finally {
-          store.close();
-        }
-        const dir = checkpointDir(options.store, run.id);
-        const found = latestCheckpoint(dir, { fallback: options.fallback });
-        if (!found)
-          throw new GradstreamError('ERR_CHECKPOINT', `resume: run ${run.id} has no checkpoint in ${dir}`);
-        for (const s of found.skipped)
-          process.stderr.write(`gradstream: skipped corrupt ${s.path}: ${s.error.message}\n`);
-        const stored = run.config as Record<string, unknown>;
-        const dashboard = {
-          ...(stored.dashboard as object),
-          enabled: options.dashboard,
-          ...(options.port ? { port: Number(options.port) } : {}),
-        };
-        const config = parseConfig({ ...stored, dashboard, store: { dir: options.store } });
-        for (const warning of checkCompatible(found.checkpoint, config, found.path))
-          process.stderr.write(`gradstream: warning: ${warning}\n`);
-        const state = toResumeState(found.checkpoint, { runId: run.id, source: found.path });
-        process.stderr.write(`gradstream: resuming run ${run.id} from ${found.path} (step ${state.step})\n`);
-        finish(
-          await runJob({ config, output: { json: Boolean(options.json) }, resume: { runId: run.id, state } }),
-        );
+    .option('--json', 'print every event as a JSON line on stdout');
+  addWaitFlags(command).action(
+    async (
+      ref: string,
+      options: {
+        store: string;
+        fallback?: boolean;
+        dashboard: boolean;
+        port?: string;
+        json?: boolean;
+        wait?: boolean;
       },
-    );
+    ) => {
+      // Opened for writing first: a read-only or damaged store is refused before any work.
+      const store = RunStore.open({ dir: options.store });
+      let run: RunRecord | undefined;
+      try {
+        store.check();
+        run = store.findRun(ref);
+        if (!run) throw unknownRun(ref, store.file);
+        // A completed run is left as it is (exit 2); a run a live process trains is refused.
+        checkResumable(run, store.file);
+      } finally {
+        store.close();
+      }
+      const dir = checkpointDir(options.store, run.id);
+      const found = latestCheckpoint(dir, { fallback: options.fallback });
+      if (!found)
+        throw new GradstreamError('ERR_CHECKPOINT', `resume: run ${run.id} has no checkpoint in ${dir}`);
+      for (const s of found.skipped)
+        process.stderr.write(`gradstream: skipped corrupt ${s.path}: ${s.error.message}\n`);
+      const stored = run.config as Record<string, unknown>;
+      const dashboard = {
+        ...(stored.dashboard as object),
+        enabled: options.dashboard,
+        ...(options.port ? { port: Number(options.port) } : {}),
+      };
+      const config = parseConfig({ ...stored, dashboard, store: { dir: options.store } });
+      for (const warning of checkCompatible(found.checkpoint, config, found.path))
+        process.stderr.write(`gradstream: warning: ${warning}\n`);
+      const state = toResumeState(found.checkpoint, { runId: run.id, source: found.path });
+      process.stderr.write(`gradstream: resuming run ${run.id} from ${found.path} (step ${state.step})\n`);
+      const outcome = await runJob({
+        config,
+        output: { json: Boolean(options.json), wait: options.wait },
+        resume: { runId: run.id, state },
+      });
+      finish(outcome);
+      await pageAfterOutcomeLine(outcome);
+    },
+  );
 }

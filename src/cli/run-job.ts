@@ -16,12 +16,15 @@ import { type RunRecord, unknownRun } from '../store/run-record.js';
 import { checkResumable, RunStore } from '../store/run-store.js';
 import type { TrainEvent } from '../train/events.js';
 import { checkpointPolicy, failureCheckpoint } from './checkpoint-policy.js';
-import { createProgress, type ProgressReporter } from './progress.js';
+import { keepPageFor, shouldKeepPage } from './keep-page.js';
+import { controlLine, createProgress, type ProgressReporter } from './progress.js';
 
 /** How the job reports. */
 export interface JobOutput {
   /** JSON lines of every event on stdout instead of the human display. */
   readonly json: boolean;
+  /** Keep a dashboard this job started up after the run until Ctrl-C (default: when stdin is a TTY). */
+  readonly wait?: boolean;
 }
 
 /** A job to run: a fresh run, or a stored run resumed from a checkpoint. */
@@ -75,7 +78,9 @@ export function listenError(error: unknown, host: string, port: number): unknown
  * Runs the job to its end. Rejects with the run's error (the store marks the run failed). Before
  * any work the store is opened for writing (a read-only or damaged store is refused), a resumed
  * run is checked (not completed, not trained by a live process) and the dashboard's port taken;
- * only then is data loaded and the run row written, so a refused job leaves nothing behind.
+ * only then is data loaded and the run row written, so a refused job leaves nothing behind. A
+ * dashboard it started may stay up after the run (`output.wait`): the caller prints the result's or
+ * the error's line, then awaits `pageAfterOutcomeLine` (keep-page.ts) with it.
  */
 export async function runJob(job: Job): Promise<JobResult> {
   const { config } = job;
@@ -164,21 +169,17 @@ export async function runJob(job: Job): Promise<JobResult> {
       ),
     );
   } catch (error) {
-    await dashboard?.close();
-    throw failure.explain(error);
+    // The page may stay for the error's line (see keep-page.ts: `pageAfterOutcomeLine`).
+    throw await keepPageFor(failure.explain(error), dashboard, shouldKeepPage(job.output.wait), log);
   } finally {
     progress?.stop();
     stopOnSignal();
     events.complete();
     store.close();
   }
-  if (dashboard && process.stdin.isTTY && reason === 'completed') {
-    // Someone is watching: keep the page up until they are done with it.
-    log(`gradstream: the dashboard stays at ${dashboard.url} — Ctrl-C to exit`);
-    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-  }
-  await dashboard?.close();
-  return { runId: record.id, reason, testAccuracy };
+  // The page may stay for the result's line (see keep-page.ts: `pageAfterOutcomeLine`).
+  const result: JobResult = { runId: record.id, reason, testAccuracy };
+  return keepPageFor(result, dashboard, shouldKeepPage(job.output.wait), log);
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -232,6 +233,8 @@ function report(e: TrainEvent, progress: ProgressReporter, schedule: BatchSchedu
     );
   } else if (e.type === 'epoch') {
     progress.log(`epoch ${e.epoch + 1} done at step ${e.step}: mean train loss ${e.meanLoss.toFixed(4)}`);
+  } else if (e.type === 'paused' || e.type === 'resumed' || e.type === 'lr') {
+    progress.log(controlLine(e));
   } else if (e.type === 'end') {
     progress.log(
       `${e.reason} after step ${e.step} in ${(e.elapsedMs / 1000).toFixed(1)} s${e.skippedSteps ? ` (${e.skippedSteps} skipped)` : ''}`,
