@@ -30,3 +30,33 @@ export function runCsv(run: RunView): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** Where a run's CSV came from: the server's run store (every step) or the page's own buffer. */
+export type CsvSource = 'store' | 'page';
+
+/** The URL of a run's CSV on the server, with the page's `?token=` when it has one. */
+export function storeCsvUrl(runId: string, token: string | undefined): string {
+  const query = token === undefined ? '' : `?token=${encodeURIComponent(token)}`;
+  return `/runs/${encodeURIComponent(runId)}/metrics.csv${query}`;
+}
+
+/**
+ * A run's CSV at full resolution from the server (`GET /runs/<id>/metrics.csv`, from the run store);
+ * when the server has none (404, an older server, no store) or cannot be reached, the page's buffer,
+ * which a long run holds downsampled.
+ */
+export async function fetchRunCsv(
+  run: RunView,
+  token: string | undefined,
+  get: (url: string) => Promise<Response> = (url) => fetch(url),
+): Promise<{ readonly text: string; readonly source: CsvSource }> {
+  try {
+    const response = await get(storeCsvUrl(run.runId, token));
+    // An HTML answer is some page, never the CSV.
+    const html = (response.headers.get('content-type') ?? '').startsWith('text/html');
+    if (response.ok && !html) return { text: await response.text(), source: 'store' };
+  } catch {
+    // Unreachable server: the page's copy below.
+  }
+  return { text: runCsv(run), source: 'page' };
+}

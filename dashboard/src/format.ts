@@ -36,3 +36,14 @@ export function etaMs(
   if (!(msPerStep > 0)) return undefined;
   return Math.max(0, totalSteps - steps[n - 1]) * msPerStep;
 }
+
+/** A run's duration with units: `850 ms`, `12s`, `3m 05s`, `1h 02m`; `–` when unknown. */
+export function formatElapsed(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '–';
+  return ms < 1000 ? `${Math.round(ms)} ms` : formatDuration(ms);
+}
+
+/** `text` quoted for a POSIX shell when it holds anything but safe characters. */
+export function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}

@@ -2,11 +2,12 @@
 // histograms, optimizer paths), plus the toolbar and the exports. No logic of its own.
 
 import { CHART_NAMES, type ChartName, Charts } from './charts.js';
-import { runCsv } from './csv.js';
+import { ConfigView } from './config-view.js';
+import { fetchRunCsv } from './csv.js';
 import { download, downloadPng } from './export.js';
 import { HistogramView } from './histogram-view.js';
 import { PathView } from './path-view.js';
-import { RunList } from './run-list.js';
+import { RunsTable } from './runs-table.js';
 import { type ConnectionState, DashboardSocket } from './socket.js';
 import { DashboardStore } from './store.js';
 
@@ -25,15 +26,22 @@ const socket = new DashboardSocket(store, token, (state: ConnectionState, detail
   pill.textContent = { connecting: 'connecting…', live: 'live', offline: 'reconnecting…' }[state];
   pill.title = detail ?? '';
 });
-const runList = new RunList(store, {
+const runsTable = new RunsTable(store, {
   toggle: (runId) => store.toggle(runId),
   control: (runId, action, lr) => void socket.control(runId, action, lr),
   warn: (message) => store.setNotice(message, 'warn'),
-  csv: (runId) => {
+  changed: redraw,
+  csv: async (runId) => {
     const run = store.runs.get(runId);
-    if (run) download(new Blob([runCsv(run)], { type: 'text/csv' }), `${runId}.csv`);
+    if (!run) return;
+    // Full resolution from the server's store; the page's (maybe downsampled) buffer when it has none.
+    const { text, source } = await fetchRunCsv(run, token);
+    download(new Blob([text], { type: 'text/csv' }), `${runId}.csv`);
+    if (source === 'page')
+      store.setNotice(`${runId}.csv: from the page's buffer (the server has no stored copy)`, 'info');
   },
 });
+const configView = new ConfigView();
 
 const smoothing = document.getElementById('smoothing') as HTMLInputElement;
 const smoothingValue = document.getElementById('smoothing-value')!;
@@ -76,7 +84,8 @@ const frame = () => {
   if (store.version !== drawn) {
     drawn = store.version;
     charts.update();
-    runList.update();
+    runsTable.update();
+    configView.update(runsTable.rows);
     histograms.update();
     paths.update();
     const notice = document.getElementById('notice')!;

@@ -125,10 +125,10 @@ describe('the dashboard page', () => {
     const runB = page.locator('[data-run-id="mnist-adam-lr3e-3"]');
     const series = async () => Number(await attr(page, '#chart-loss', 'data-series'));
     const shown = await series();
-    await runB.locator('.swatch').click();
+    await runB.locator('.select').click();
     await expect.poll(() => runB.getAttribute('data-visible')).toBe('false');
     await expect.poll(series).toBe(shown - 1);
-    await runB.locator('.swatch').click();
+    await runB.locator('.select').click();
     await expect.poll(series).toBe(shown);
 
     // Pause from the page: train() draws no new step until Resume. The steps already drawn when the

@@ -1,7 +1,13 @@
 // Numbers, durations and the ETA as the page shows them.
 
 import { describe, expect, it } from 'vitest';
-import { etaMs, formatDuration, formatNumber } from '../../dashboard/src/format.js';
+import {
+  etaMs,
+  formatDuration,
+  formatElapsed,
+  formatNumber,
+  shellQuote,
+} from '../../dashboard/src/format.js';
 
 describe('formatNumber', () => {
   it('keeps 4 significant digits and switches to exponents for tiny or huge values', () => {
@@ -35,5 +41,21 @@ describe('etaMs', () => {
   it('is undefined without a total or with fewer than two steps', () => {
     expect(etaMs(null, [1, 2], [0, 1])).toBeUndefined();
     expect(etaMs(10, [1], [0])).toBeUndefined();
+  });
+});
+
+describe('formatElapsed', () => {
+  it('gives a duration its units, milliseconds under a second', () => {
+    expect(formatElapsed(850.4)).toBe('850 ms');
+    expect(formatElapsed(65_000)).toBe('1m 05s');
+    expect(formatElapsed(null)).toBe('–');
+    expect(formatElapsed(Number.NaN)).toBe('–');
+  });
+});
+
+describe('shellQuote', () => {
+  it('leaves safe words alone and single-quotes the rest', () => {
+    expect(shellQuote('runs/exp-1')).toBe('runs/exp-1');
+    expect(shellQuote("it's here")).toBe(`'it'\\''s here'`);
   });
 });
