@@ -50,6 +50,7 @@ smoothing.addEventListener('input', () => {
   smoothingValue.textContent = smoothing.valueAsNumber.toFixed(2);
 });
 const logScale = document.getElementById('log-scale') as HTMLInputElement;
+charts.log = logScale.checked;
 logScale.addEventListener('change', () => {
   charts.log = logScale.checked;
   redraw();
