@@ -133,15 +133,26 @@ describe('gradstream train --wait: the page stays after the run', () => {
     expect(run.stderr.match(/resume with:/g)).toHaveLength(1);
   });
 
-  it('after Ctrl-C: the first stops the run and the page stays, the second exits 130', async () => {
-    const run = start(train(tempStore(), 100_000, '--wait', '--eval-every', '20'));
+  it('after Ctrl-C: the first stops the run and the page stays, the second exits 130; resume too', async () => {
+    const store = tempStore();
+    const run = start(train(store, 100_000, '--wait', '--eval-every', '20'));
     await run.waitFor(/step \d+: validation loss/);
     run.child.kill('SIGINT');
-    await run.waitFor(/gradstream: run \S+ stopped/);
+    const [, runId] = await run.waitFor(/gradstream: run (\S+) stopped/);
     await staysUp(run);
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(130);
     expect(run.stderr).not.toMatch(/forced exit/);
+
+    // `resume` takes the same flags and keeps its page the same way.
+    const resumed = start(['resume', runId, '--store', store, '--port', '0', '--wait']);
+    // Its first evaluation: by then the run's Ctrl-C handler is installed (before it, SIGINT kills).
+    await resumed.waitFor(/resuming after step \d+[\s\S]*step \d+: validation loss/);
+    resumed.child.kill('SIGINT');
+    await resumed.waitFor(/gradstream: run \S+ stopped/);
+    await staysUp(resumed);
+    resumed.child.kill('SIGINT');
+    expect(await resumed.exit).toBe(130);
   });
 
   it('--no-wait: exits right after the run', async () => {
