@@ -222,7 +222,9 @@ describe('the dashboard page', () => {
       () => Number(document.querySelector('#path-canvas')?.getAttribute('data-points')) >= 93,
     );
 
-    // The log-scale toggle rebuilds the loss chart on a log axis.
+    // The log-scale toggle (on by default) rebuilds the loss chart on a linear axis and back.
+    await page.locator('#log-scale').uncheck();
+    await expect.poll(() => attr(page, '#chart-loss', 'data-log')).toBe('false');
     await page.locator('#log-scale').check();
     await expect.poll(() => attr(page, '#chart-loss', 'data-log')).toBe('true');
 
