@@ -12,6 +12,7 @@ import {
   fraction,
   type ScatterPoint,
   scatterPoints,
+  tickText,
   X_CHOICES,
   xChoicesFor,
   Y_CHOICES,
@@ -96,7 +97,7 @@ export class ConfigView {
     const toX = (v: number) => PAD.left + fraction(ax, v) * plotW;
     const toY = (v: number) => PAD.top + (1 - fraction(ay, v)) * plotH;
     const percent = yKey.endsWith('Acc');
-    const yLabel = (t: number) => (percent ? `${formatNumber(100 * t)}%` : formatNumber(t));
+    const yLabel = (t: number) => (percent ? `${tickText(100 * t)}%` : tickText(t));
     drawAxes(ctx, ax, ay, toX, toY, { width, plotW, plotH, yLabel });
     ctx.font = CANVAS_FONT;
     ctx.fillStyle = '#334155';
@@ -161,7 +162,7 @@ function drawAxes(
     ctx.moveTo(x, PAD.top);
     ctx.lineTo(x, PAD.top + size.plotH);
     ctx.stroke();
-    ctx.fillText(formatNumber(t), x, PAD.top + size.plotH + 16);
+    ctx.fillText(tickText(t), x, PAD.top + size.plotH + 16);
   }
   ctx.textAlign = 'right';
   for (const t of ay.ticks) {

@@ -132,3 +132,10 @@ export function fraction(a: Axis, v: number): number {
   if (a.log) return (Math.log10(v) - Math.log10(a.min)) / (Math.log10(a.max) - Math.log10(a.min));
   return (v - a.min) / (a.max - a.min);
 }
+
+/** A tick's label: `0.25`, `1e-5`, `2e+6` (no padded mantissa, as on a log axis's decades). */
+export function tickText(t: number): string {
+  const a = Math.abs(t);
+  const v = Number(t.toPrecision(4));
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential() : String(v);
+}

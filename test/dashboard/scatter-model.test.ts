@@ -7,6 +7,7 @@ import {
   fraction,
   linearTicks,
   scatterPoints,
+  tickText,
   xChoicesFor,
 } from '../../dashboard/src/scatter-model.js';
 
@@ -103,5 +104,17 @@ describe('linearTicks', () => {
   it('steps by 1, 2 or 5 times a power of ten', () => {
     expect(linearTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(linearTicks(0.81, 0.93)).toEqual([0.82, 0.84, 0.86, 0.88, 0.9, 0.92]);
+  });
+});
+
+describe('tickText', () => {
+  it('writes decades short and plain numbers plainly', () => {
+    expect([tickText(1e-5), tickText(0.001), tickText(0.25), tickText(2e6), tickText(0)]).toEqual([
+      '1e-5',
+      '0.001',
+      '0.25',
+      '2e+6',
+      '0',
+    ]);
   });
 });
