@@ -2,7 +2,7 @@
 // with runs whose configs differ in optimizer and lr: the differing columns and the common line,
 // sort, filter, selecting runs for the charts, the scatter's points, and an interrupted run.
 
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -171,6 +171,13 @@ describe('the runs table', () => {
     await fast.locator('.select').check();
     await expect.poll(series).toBe(3);
     await expect.poll(() => attrNumber(page, '#config-canvas', 'data-points')).toBe(3);
+    // The header's box takes every listed run off the charts, and puts them back.
+    await page.locator('.select-all').uncheck();
+    await expect.poll(series).toBe(0);
+    await expect.poll(() => attrNumber(page, '#config-canvas', 'data-points')).toBe(0);
+    await page.locator('.select-all').check();
+    await expect.poll(series).toBe(3);
+    await expect.poll(() => attrNumber(page, '#config-canvas', 'data-points')).toBe(3);
     // Another x takes its own default scale: linear for the batch size.
     await page.locator('#config-x').selectOption('batchSize');
     expect(await page.locator('#config-log-x').isChecked()).toBe(false);
@@ -196,6 +203,21 @@ describe('the runs table', () => {
     expect(await fast.locator('.run-controls').isVisible()).toBe(false);
     // The live run keeps its controls.
     expect(await adam.locator('[data-action="pause"]').isVisible()).toBe(true);
+
+    // A server with no stored copy of a run's metrics (none here): its CSV comes from the page.
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      adam.locator('[data-action="csv"]').click(),
+    ]);
+    expect(csv.suggestedFilename()).toBe('run-adam.csv');
+    const lines = readFileSync((await csv.path())!, 'utf8')
+      .trimEnd()
+      .split('\n');
+    expect(lines[0]).toMatch(/^step,epoch,loss,smoothed_loss,/);
+    expect(lines).toHaveLength(21);
+    await expect
+      .poll(() => page.locator('#notice').textContent())
+      .toMatch(/run-adam\.csv: from the page's buffer/);
 
     mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
