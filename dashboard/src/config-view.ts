@@ -9,6 +9,7 @@ import { type MetricKey, metricText, type RunRow } from './runs-table-model.js';
 import {
   type Axis,
   axis,
+  defaultX,
   fraction,
   type ScatterPoint,
   scatterPoints,
@@ -36,11 +37,14 @@ export class ConfigView {
   /** Where each point was drawn, in CSS pixels, for the hover readout. */
   #drawn: { p: ScatterPoint; px: number; py: number }[] = [];
   #xKey = '';
+  /** Whether the user chose x (else it follows {@link defaultX}). */
+  #userX = false;
 
   constructor() {
     for (const m of Y_CHOICES) this.#y.add(new Option(m.title, m.key));
     this.#y.value = 'bestValAcc';
     this.#x.addEventListener('change', () => {
+      this.#userX = true;
       this.#chooseX(this.#x.value);
       this.#draw();
     });
@@ -58,12 +62,14 @@ export class ConfigView {
     if (this.#card.hidden) return;
     const choices = xChoicesFor(rows);
     const key = choices.map((c) => c.key).join('|');
+    const kept = this.#x.value;
     if (this.#x.dataset.choices !== key) {
-      const kept = this.#x.value;
       this.#x.replaceChildren(...choices.map((c) => new Option(c.label, c.key)));
       this.#x.dataset.choices = key;
-      this.#chooseX(choices.some((c) => c.key === kept) ? kept : choices[0].key);
     }
+    // Until the user picks one, x follows what the runs vary (runs arrive one by one).
+    const keep = this.#userX && choices.some((c) => c.key === kept);
+    this.#chooseX(keep ? kept : defaultX(rows, choices).key);
     this.#draw();
   }
 

@@ -79,6 +79,28 @@ function hiddenSizes(config: Config): readonly number[] | undefined {
   return Array.isArray(sizes) && sizes.length >= 2 ? (sizes as number[]).slice(1, -1) : undefined;
 }
 
+/**
+ * The learning rate in a pipeline plan's optimizer chain (its `scaleByLearningRate` block): the
+ * number, or a schedule's start (`value`, `init`, or a warm-up's peak).
+ */
+function chainLr(spec: unknown): number | undefined {
+  if (typeof spec !== 'object' || spec === null) return undefined;
+  const s = spec as Config;
+  if (s.kind === 'chain' && Array.isArray(s.items)) {
+    for (const item of s.items) {
+      const lr = chainLr(item);
+      if (lr !== undefined) return lr;
+    }
+    return undefined;
+  }
+  if (s.kind !== 'scaleByLearningRate') return undefined;
+  for (const path of ['lr', 'lr.value', 'lr.init', 'lr.schedule.init', 'lr.schedule.value']) {
+    const lr = asNumber(at({ lr: s.lr }, path));
+    if (lr !== undefined) return lr;
+  }
+  return undefined;
+}
+
 const numberAt =
   (...paths: string[]) =>
   (c: Config) =>
@@ -93,7 +115,11 @@ const textAt =
 /** The config fields compared between runs, in column order. */
 export const CONFIG_COLUMNS: readonly ConfigColumn[] = [
   { key: 'optimizer', label: 'optimizer', read: textAt('optimizer.name') },
-  { key: 'lr', label: 'lr', read: numberAt('optimizer.lr', 'lr') },
+  {
+    key: 'lr',
+    label: 'lr',
+    read: (c) => numberAt('optimizer.lr', 'lr')(c) ?? chainLr(at(c, 'plan.optimizer')),
+  },
   {
     key: 'schedule',
     label: 'schedule',

@@ -74,7 +74,7 @@ const ROW_TEMPLATE = `
       <button type="button" data-action="pause">Pause</button>
       <button type="button" data-action="resume">Resume</button>
       <button type="button" data-action="stop">Stop</button>
-      <span class="lr-control"><input class="lr-input" type="number" step="any" aria-label="learning rate" placeholder="empty: schedule">
+      <span class="lr-control"><input class="lr-input" type="number" step="any" aria-label="learning rate" placeholder="new lr" title="a new learning rate; empty: back to the schedule">
       <button type="button" data-action="setLearningRate">Set lr</button></span>
     </div>
     <div class="resume-hint" hidden>resume: <code></code></div>
@@ -275,10 +275,10 @@ export class RunsTable {
       const tr = document.createElement('tr');
       tr.append(
         all,
-        th('name', 'name'),
+        th('name', 'name', 'name-cell'),
         th('status', 'status'),
         ...columns.map((c) => th(c.sort, c.label, c.numeric ? 'num' : '', c.title)),
-        th(undefined, ''),
+        th(undefined, '', 'actions-cell'),
       );
       this.#head.replaceChildren(tr);
     }

@@ -43,6 +43,16 @@ export function xChoicesFor(rows: readonly RunRow[]): XAxisChoice[] {
   return some.length > 0 ? some : [...X_CHOICES];
 }
 
+/**
+ * The x shown first: the first choice whose value differs between `rows` (what a search varied),
+ * else the first choice.
+ */
+export function defaultX(rows: readonly RunRow[], choices: readonly XAxisChoice[]): XAxisChoice {
+  const varies = (c: XAxisChoice) =>
+    new Set(rows.map((r) => c.read(r)).filter((v) => v !== undefined)).size > 1;
+  return choices.find(varies) ?? choices[0];
+}
+
 /** One run's point. */
 export interface ScatterPoint {
   readonly runId: string;

@@ -139,6 +139,21 @@ describe('runRow', () => {
     expect(pipeline.config).toMatchObject({ batchSize: 32, seed: 4, hidden: 'none', dropout: 0 });
   });
 
+  it('finds a pipeline plan’s lr in its optimizer chain, a schedule’s start when scheduled', () => {
+    const chain = (lr: unknown) => ({
+      plan: {
+        optimizer: { kind: 'chain', items: [{ kind: 'scaleByAdam' }, { kind: 'scaleByLearningRate', lr }] },
+      },
+    });
+    const [plain, scheduled, warm, none] = rows(
+      { runId: 'a', config: chain(0.003) },
+      { runId: 'b', config: chain({ kind: 'cosine', init: 0.1, steps: 10 }) },
+      { runId: 'c', config: chain({ kind: 'warmup', steps: 5, schedule: { kind: 'constant', value: 0.2 } }) },
+      { runId: 'd', config: { plan: { optimizer: { kind: 'scaleByAdam' } } } },
+    );
+    expect([plain, scheduled, warm, none].map((r) => r.config.lr)).toEqual([0.003, 0.1, 0.2, undefined]);
+  });
+
   it('says constant for a RunConfig with no schedule, and writes a warm-up with what follows it', () => {
     const [plain, warm] = rows(
       { runId: 'a' },

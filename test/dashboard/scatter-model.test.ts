@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunRow } from '../../dashboard/src/runs-table-model.js';
 import {
   axis,
+  defaultX,
   fraction,
   linearTicks,
   scatterPoints,
@@ -71,6 +72,15 @@ describe('xChoicesFor', () => {
     expect(keys).toEqual(['lr', 'seed']);
     const lr = xChoicesFor([row('a', { lr: 0.1 }, 0.5)])[0];
     expect(lr.log).toBe(true);
+  });
+});
+
+describe('defaultX', () => {
+  it('starts on the first value the runs vary, else the first there is', () => {
+    const varied = [row('a', { lr: 0.1, seed: 1 }, 0.5), row('b', { lr: 0.1, seed: 2 }, 0.6)];
+    expect(defaultX(varied, xChoicesFor(varied)).key).toBe('seed');
+    const same = [row('a', { lr: 0.1 }, 0.5), row('b', { lr: 0.1 }, 0.6)];
+    expect(defaultX(same, xChoicesFor(same)).key).toBe('lr');
   });
 });
 
