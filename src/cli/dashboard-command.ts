@@ -1,57 +1,85 @@
-// `gradstream dashboard`: serves the stored runs on the dashboard page without training. The store
-// is opened read-only (a read-only store works); a missing or damaged store, a bad --limit or a
+// `gradstream dashboard`: the standing page over a run store. It follows the store live — runs
+// started by any process appear within a second and stream; finished ones keep their history — and
+// steers running runs through the store, until Ctrl-C. `train` and `lab` find it through the store's
+// registry and show their runs here instead of starting their own server.
+// A read-only store is shown without steering; a missing folder, a damaged store, a bad --limit or a
 // taken port is one line and exit 2.
 
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { from } from 'rxjs';
+import { GradstreamError } from '../errors.js';
 import { startDashboardServer } from '../server/dashboard-server.js';
+import { followStore } from '../server/follow-store.js';
 import { storeAt, storeProblem } from '../store/database.js';
-import type { RunRecord } from '../store/run-record.js';
 import { RunStore } from '../store/run-store.js';
-import { storedRunEvents } from '../store/stored-events.js';
+import { storedMetricsCsv } from '../store/stored-csv.js';
 import { listenError } from './run-job.js';
 import { positiveInt } from './table.js';
+
+/** Opens the store to follow: for writing (to steer runs and register), else read-only. */
+function openStore(dir: string): { store: RunStore; writable: boolean } {
+  try {
+    return { store: RunStore.open({ dir }), writable: true };
+  } catch (error) {
+    const readOnly =
+      error instanceof GradstreamError && error.code === 'ERR_STORE' && /read-only/.test(error.message);
+    if (!readOnly || storeAt(dir) !== 'store') throw error;
+    return { store: RunStore.open({ dir, readonly: true }), writable: false };
+  }
+}
 
 /** Adds `dashboard` to the program. */
 export function registerDashboardCommand(program: Command): void {
   program
     .command('dashboard')
-    .description('serve the stored runs on the dashboard (no training); Ctrl-C to quit')
-    .option('--store <dir>', 'run store folder', 'runs')
+    .description(
+      'the standing dashboard: follows every run in the store, live, and steers them; Ctrl-C to quit',
+    )
+    .option('--store <dir>', 'run store folder (created when the folder exists and holds none)', 'runs')
     .option('--host <address>', 'address to bind (others than loopback need a token)', '127.0.0.1')
     .option('--port <n>', 'port, 0 for any free one', '8080')
-    .option('--limit <n>', 'newest runs to show', '20')
+    .option('--limit <n>', 'newest stored runs to show at start (new runs always appear)', '20')
     .action(async (options: { store: string; host: string; port: string; limit: string }) => {
       const limit = positiveInt('--limit', options.limit);
-      const at = storeAt(options.store);
-      if (at !== 'store')
-        throw storeProblem(
-          options.store,
-          at === 'missing' ? 'folder not found' : 'holds no run store (gradstream.db); train a run first',
-        );
-      const store = RunStore.open({ dir: options.store, readonly: true });
-      let attached: { runs: RunRecord[]; events: [string, ReturnType<typeof storedRunEvents>][] };
-      try {
-        const runs = store.listRuns({ limit });
-        attached = { runs, events: runs.map((run) => [run.id, storedRunEvents(store, run)]) };
-      } finally {
-        store.close();
-      }
+      const dir = resolve(options.store);
+      if (storeAt(dir) === 'missing') throw storeProblem(dir, 'folder not found');
+      const { store, writable } = openStore(dir);
       const port = Number(options.port);
-      const server = await startDashboardServer({ host: options.host, port }).catch((error: unknown) => {
+      const server = await startDashboardServer({
+        host: options.host,
+        port,
+        control: writable,
+        metricsCsv: storedMetricsCsv(dir),
+        log,
+      }).catch((error: unknown) => {
+        store.close();
         throw listenError(error, options.host, port);
       });
-      for (const [id, events] of attached.events) server.attachRun(id, from(events));
-      // Their events end as `stopped`; the page should say what the store knows.
-      for (const run of attached.runs)
-        if (run.status === 'failed' || run.status === 'interrupted') server.endRun(run.id, run.status);
+      let follower: ReturnType<typeof followStore>;
+      try {
+        follower = followStore(store, server, { limit, control: writable, log });
+      } catch (error) {
+        store.close();
+        await server.close();
+        throw error;
+      }
+      if (writable) store.registerDashboard(server.url);
       // Listening for the signals before saying where the page is: whoever reads that line may stop us.
       const signalled = new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
       });
-      process.stderr.write(`gradstream: ${attached.runs.length} stored run(s) at ${server.url}\n`);
+      const count = follower.runIds.length;
+      log(
+        `gradstream: ${count} stored run(s) at ${server.url} — following ${store.file}` +
+          (writable ? '' : ' (read-only: runs are shown, not steered)') +
+          '; Ctrl-C to quit',
+      );
       await signalled;
+      follower.stop();
+      store.close(); // unregisters: a `train` started from now on serves its own page
       await server.close();
     });
 }
+
+const log = (line: string) => process.stderr.write(`${line}\n`);

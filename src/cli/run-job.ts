@@ -1,7 +1,7 @@
 // Runs one training job from a valid config: data, run store, pipeline, checkpoints, dashboard,
 // progress on the terminal (or JSON lines), and Ctrl-C handling. Shared by `train` and `resume`.
 
-import { lastValueFrom, Subject, tap } from 'rxjs';
+import { concat, from, identity, lastValueFrom, map, type OperatorFunction, Subject, tap } from 'rxjs';
 import { buildRun } from '../config/build.js';
 import { loadRunData } from '../config/data.js';
 import { pickOptions } from '../config/options.js';
@@ -11,9 +11,12 @@ import type { BatchSchedule } from '../pipeline/batch-source.js';
 import { createController } from '../pipeline/controller.js';
 import { createTrainingSession, type ResumeState } from '../pipeline/train.js';
 import { type DashboardServer, startDashboardServer } from '../server/dashboard-server.js';
+import { followControls } from '../store/follow-controls.js';
 import { type RunRecorder, recordRun } from '../store/recorder.js';
 import { type RunRecord, unknownRun } from '../store/run-record.js';
 import { checkResumable, RunStore } from '../store/run-store.js';
+import { storedMetricsCsv } from '../store/stored-csv.js';
+import { storedRunEvents } from '../store/stored-events.js';
 import type { TrainEvent } from '../train/events.js';
 import { checkpointPolicy, failureCheckpoint } from './checkpoint-policy.js';
 import { keepPageFor, shouldKeepPage } from './keep-page.js';
@@ -87,8 +90,10 @@ export async function runJob(job: Job): Promise<JobResult> {
   const run = buildRun(config);
   const store = RunStore.open({ dir: config.store.dir });
   let dashboard: DashboardServer | undefined;
+  let standing: string | undefined;
   let data: ReturnType<typeof loadRunData>;
   let record: RunRecord;
+  let resumed: ReturnType<typeof resumedHistory> | undefined;
   try {
     store.check();
     if (job.resume) {
@@ -96,16 +101,24 @@ export async function runJob(job: Job): Promise<JobResult> {
       if (!stored) throw unknownRun(job.resume.runId, store.file);
       checkResumable(stored, store.file);
     }
-    if (config.dashboard.enabled) {
+    // A standing dashboard (`gradstream dashboard`) on this store shows the run; else it gets its own.
+    standing = config.dashboard.enabled ? store.standingDashboards()[0]?.url : undefined;
+    if (config.dashboard.enabled && !standing) {
       const { host, port } = config.dashboard;
-      dashboard = await startDashboardServer({ host, port, control: true, log }).catch((error: unknown) => {
-        throw listenError(error, host, port);
-      });
+      const metricsCsv = storedMetricsCsv(config.store.dir);
+      dashboard = await startDashboardServer({ host, port, control: true, metricsCsv, log }).catch(
+        (error: unknown) => {
+          throw listenError(error, host, port);
+        },
+      );
     }
     data = loadRunData(config);
     // Taken last, with the checks again in its transaction (another resume may have won meanwhile).
     record = job.resume ? store.claimRun(job.resume.runId) : store.createRun({ name: config.name, config });
-    if (job.resume) store.truncateMetrics(record.id, job.resume.state.step);
+    if (job.resume) {
+      store.truncateMetrics(record.id, job.resume.state.step);
+      resumed = resumedHistory(store, record, job.resume.state.step);
+    }
   } catch (error) {
     await dashboard?.close();
     store.close();
@@ -142,7 +155,10 @@ export async function runJob(job: Job): Promise<JobResult> {
     onFailure: failure.onFailure,
   });
   const events = new Subject<TrainEvent>();
-  dashboard?.attachRun(record.id, events.asObservable(), controller);
+  // A resumed run's page shows its stored history first: one curve from step 1.
+  dashboard?.attachRun(record.id, concat(from(resumed?.events ?? []), events), controller);
+  // Steering from a standing dashboard comes through the store.
+  const stopControls = followControls(store, record.id, controller, { log });
   log(
     `gradstream: run ${record.id}: MLP ${run.model.sizes.join('-')}, ${config.optimizer.name} lr ${config.optimizer.lr}, ` +
       `batch ${config.batchSize}, ${session.schedule.totalSteps} steps on ${config.workers} worker(s); ` +
@@ -150,6 +166,7 @@ export async function runJob(job: Job): Promise<JobResult> {
       (job.resume ? `; resuming after step ${job.resume.state.step}` : ''),
   );
   if (dashboard) log(`gradstream: dashboard at ${dashboard.url}`);
+  if (standing) log(`gradstream: run ${record.id} is on the standing dashboard at ${standing}`);
   const progress = job.output.json ? undefined : createProgress(process.stderr);
   const stopOnSignal = installSignals(controller.stop, log);
   let testAccuracy: number | undefined;
@@ -157,10 +174,13 @@ export async function runJob(job: Job): Promise<JobResult> {
   try {
     await lastValueFrom(
       session.events$.pipe(
+        // Elapsed time goes on across resumes (the session counts from its own start).
+        resumed ? offsetElapsed(resumed.elapsedMs) : identity,
         recordRun(store, record.id, { onRecorder: (recorder) => metricsThrough.use(recorder) }),
         tap((e) => {
           metricsThrough.recorded(e);
-          events.next(e);
+          // The page compares runs by their resolved config, not the pipeline's plan.
+          events.next(e.type === 'start' ? { ...e, config } : e);
           if (job.output.json) process.stdout.write(`${JSON.stringify(e)}\n`);
           else report(e, progress!, session.schedule, config.batchSize);
           if (e.type === 'eval' && e.split === 'test') testAccuracy = e.accuracy;
@@ -174,6 +194,7 @@ export async function runJob(job: Job): Promise<JobResult> {
   } finally {
     progress?.stop();
     stopOnSignal();
+    stopControls();
     events.complete();
     store.close();
   }
@@ -183,6 +204,22 @@ export async function runJob(job: Job): Promise<JobResult> {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * What a resumed run has done before its checkpoint at `step`: its stored events (for its own page)
+ * and the time it trained (its `elapsedMs` at that step), which the resumed session adds to its own.
+ */
+function resumedHistory(store: RunStore, record: RunRecord, step: number) {
+  const events = storedRunEvents(store, record).filter((e) => e.type !== 'end');
+  let elapsedMs = 0;
+  for (const e of events) if (e.type === 'step' && e.step <= step) elapsedMs = e.elapsedMs;
+  return { events, elapsedMs };
+}
+
+/** Adds `ms` to every event's `elapsedMs` (a resumed run's time before this process). */
+function offsetElapsed(ms: number): OperatorFunction<TrainEvent, TrainEvent> {
+  return map((e) => ('elapsedMs' in e ? { ...e, elapsedMs: e.elapsedMs + ms } : e));
+}
 
 /**
  * Keeps the stored metrics up with the checkpoints: when a checkpoint of step N is written, the

@@ -62,7 +62,11 @@ function runOne(run: LabRun, ctx: LabContext): Observable<RunHistory> {
       mergeMap((e) => (e.type === 'start' ? [e, ...preface] : [e])),
       stored ? recordRun(run.record!.store, stored.id) : identity,
       tap((e) => {
-        live.next(e);
+        // The page compares runs by the config they were recorded with, not the pipeline's plan.
+        const record = run.record;
+        live.next(
+          e.type === 'start' && record ? { ...e, config: { ...record.config, name: record.name } } : e,
+        );
         foldEvent(history, e);
         if (e.type === 'eval' && run.stopWhen?.(history)) training.controller.stop();
       }),

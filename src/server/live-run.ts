@@ -37,6 +37,7 @@ export class LiveRun {
   readonly #steps = new ColumnTable(STEP_COLUMNS);
   #stepsFramed = 0;
   readonly #evals: EvalRow[] = [];
+  readonly #lastEval = new Map<string, number>();
   #evalsFramed = 0;
   readonly #histograms = new Map<string, HistogramData>();
   #pendingHistograms = new Map<string, HistogramData>();
@@ -75,6 +76,8 @@ export class LiveRun {
   ingest(e: TrainEvent): void {
     switch (e.type) {
       case 'start':
+        // A start after an end is the run resumed (by `gradstream resume`, maybe in another process).
+        if (this.#state.status === 'ended') this.#setState({ status: 'running', endReason: null });
         this.#setInfo({
           config: e.config,
           totalSteps: e.totalSteps,
@@ -84,6 +87,9 @@ export class LiveRun {
         });
         break;
       case 'step': {
+        // A resumed run replays the steps after its checkpoint, identical to the ones shown: the
+        // curve goes on from where it is, without a second copy of them.
+        if (this.#steps.length > 0 && e.step <= this.#lastStep()) break;
         const sps = Number.isFinite(e.samplesPerSecond) ? e.samplesPerSecond : 0;
         this.#steps.push([
           e.step,
@@ -98,6 +104,8 @@ export class LiveRun {
       }
       case 'eval': {
         const { step, epoch, split, accuracy, n } = e;
+        if (step <= (this.#lastEval.get(split) ?? -1)) break; // replayed by a resume
+        this.#lastEval.set(split, step);
         this.#evals.push({ step, epoch, split, loss: Number.isFinite(e.loss) ? e.loss : null, accuracy, n });
         break;
       }
@@ -121,6 +129,10 @@ export class LiveRun {
       case 'epoch':
         break;
     }
+  }
+
+  #lastStep(): number {
+    return this.#steps.column('step')[this.#steps.length - 1];
   }
 
   /** Marks the run ended for a reason its events cannot carry: its stream failed, or its process died. */

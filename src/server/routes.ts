@@ -1,7 +1,7 @@
 // The server's two entry points: plain HTTP requests (the page, behind the Host/Origin and token
 // checks) and WebSocket upgrades on /ws (the same checks, then the broadcast loop).
 
-import type { IncomingMessage, RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { CONTROL_TOKEN_META, type ConnectParams, connectParamsSchema } from '../protocol/client-messages.js';
@@ -21,6 +21,40 @@ export interface RouteContext {
   readonly wss: WebSocketServer;
   readonly broadcaster: Broadcaster;
   readonly client: ClientContext;
+  readonly metricsCsv: ((runId: string) => string | undefined) | undefined;
+}
+
+const METRICS_CSV = /^\/runs\/([^/]+)\/metrics\.csv$/;
+
+/** `/runs/<id>/metrics.csv`: a run's metrics from the store, at full resolution. */
+function serveMetricsCsv(ctx: RouteContext, encodedId: string, res: ServerResponse): void {
+  let runId: string;
+  try {
+    runId = decodeURIComponent(encodedId);
+  } catch {
+    res.writeHead(400, { 'content-type': 'text/plain' }).end('malformed run id');
+    return;
+  }
+  let csv: string | undefined;
+  try {
+    csv = ctx.metricsCsv?.(runId);
+  } catch (error) {
+    // A store that cannot be read (damaged, gone) answers one line, never a trace.
+    res.writeHead(503, { 'content-type': 'text/plain' }).end((error as Error).message.split('\n')[0]);
+    return;
+  }
+  if (csv === undefined) {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end(`no stored metrics for run ${runId}`);
+    return;
+  }
+  const filename = `${runId.replace(/[^\w.-]+/g, '_')}.csv`;
+  res
+    .writeHead(200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${filename}"`,
+      'cache-control': 'no-store',
+    })
+    .end(csv);
 }
 
 /**
@@ -58,14 +92,20 @@ export function requestHandler(ctx: RouteContext): RequestListener {
       return;
     }
     const isPage = url.pathname === '/' || url.pathname === '/index.html';
+    const csv = METRICS_CSV.exec(url.pathname);
     if (
-      isPage &&
+      (isPage || csv) &&
       ctx.token !== undefined &&
       !tokensMatch(url.searchParams.get('token') ?? undefined, ctx.token)
     ) {
       res.writeHead(401, { 'content-type': 'text/plain' }).end('a valid ?token= is required');
       return;
     }
+    if (csv && req.method !== 'GET') {
+      res.writeHead(405, { allow: 'GET', 'content-type': 'text/plain' }).end('GET only');
+      return;
+    }
+    if (csv) return serveMetricsCsv(ctx, csv[1], res);
     const head = isPage && ctx.control ? controlTokenMeta(ctx.controlToken) : undefined;
     void serveStatic(req, res, ctx.staticDir, head);
   };

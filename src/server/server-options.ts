@@ -36,11 +36,18 @@ export interface DashboardServerOptions {
   readonly allowedOrigins?: readonly string[];
   /** Where the generated token and run failures are printed. Default `console.log`. */
   readonly log?: (line: string) => void;
+  /**
+   * A run's metrics as CSV at full resolution (from the run store), served at
+   * `/runs/<runId>/metrics.csv`; undefined: an unknown run (404). Without it that path answers 404
+   * and the page exports what it holds.
+   */
+  readonly metricsCsv?: (runId: string) => string | undefined;
 }
 
 /** Every option filled in, plus what follows from them. */
-export type ResolvedServerOptions = Required<Omit<DashboardServerOptions, 'token'>> & {
+export type ResolvedServerOptions = Required<Omit<DashboardServerOptions, 'token' | 'metricsCsv'>> & {
   readonly token: string | undefined;
+  readonly metricsCsv: ((runId: string) => string | undefined) | undefined;
   /** What every control message must carry: `token` when set, else a fresh random one. */
   readonly controlToken: string;
   /** True when the token was generated here (and must be shown to the user). */
@@ -75,5 +82,6 @@ export function resolveServerOptions(options: DashboardServerOptions): ResolvedS
   const token = o.token ?? (loopback ? undefined : generateToken());
   const policy = { loopbackOnly: loopback && token === undefined, allowedOrigins: o.allowedOrigins };
   const controlToken = token ?? generateToken();
-  return { ...o, token, controlToken, generatedToken: o.token === undefined && token !== undefined, policy };
+  const generatedToken = o.token === undefined && token !== undefined;
+  return { ...o, token, controlToken, generatedToken, policy, metricsCsv: options.metricsCsv };
 }

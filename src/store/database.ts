@@ -13,9 +13,10 @@ export const DB_FILE = 'gradstream.db';
 
 /**
  * Bumped whenever the tables change; a newer file is refused rather than misread, an older one is
- * migrated when opened for writing (and read as it is otherwise). 2: the runs' leases.
+ * migrated when opened for writing (and read as it is otherwise). 2: the runs' leases. 3: the hub's
+ * tables: run events (start, control, histogram, end), control requests, standing dashboards.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** How long a writer waits for another process's transaction before failing with SQLITE_BUSY. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
@@ -45,8 +46,40 @@ CREATE TABLE IF NOT EXISTS metrics (
   value REAL,
   PRIMARY KEY (run_id, name, step)
 ) WITHOUT ROWID`;
-const SCHEMA = `${RUNS};${METRICS};
-CREATE INDEX IF NOT EXISTS metrics_by_step ON metrics (run_id, step);`;
+// What a run emitted besides metric points (its start, pauses, lr changes, histograms, end), as JSON,
+// numbered in the order written: a standing dashboard follows the whole store by this id.
+const RUN_EVENTS = `
+CREATE TABLE IF NOT EXISTS run_events (
+  id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  step INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  data TEXT NOT NULL
+)`;
+// Steering sent through the store (by a standing dashboard) to the process that trains the run.
+const CONTROLS = `
+CREATE TABLE IF NOT EXISTS controls (
+  id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  action TEXT NOT NULL,
+  lr REAL,
+  sent_at INTEGER NOT NULL,
+  taken_at INTEGER
+)`;
+// Standing dashboards serving this store, each under a lease like a run's (see lease.ts).
+const DASHBOARDS = `
+CREATE TABLE IF NOT EXISTS dashboards (
+  url TEXT PRIMARY KEY,
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+)`;
+/** The tables of version 3 that older stores lack (read as empty there). */
+export const HUB_TABLES = ['run_events', 'controls', 'dashboards'] as const;
+const SCHEMA = `${RUNS};${METRICS};${RUN_EVENTS};${CONTROLS};${DASHBOARDS};
+CREATE INDEX IF NOT EXISTS metrics_by_step ON metrics (run_id, step);
+CREATE INDEX IF NOT EXISTS run_events_by_run ON run_events (run_id, id);
+CREATE INDEX IF NOT EXISTS controls_by_run ON controls (run_id, taken_at);`;
 
 /** Version 1 → 2: a running run's lease (who trains it, until when); see lease.ts. */
 const MIGRATE_1_TO_2 = `
@@ -190,6 +223,10 @@ function checkTables(db: Database.Database, path: string): void {
   db.prepare('SELECT count(*), max(length(config)) FROM runs').get();
 }
 
+/** A table's DDL as a temporary table (no foreign key: a temporary table cannot refer to a main one). */
+const asTemporary = (ddl: string): string =>
+  ddl.replace('TABLE', 'TEMP TABLE').replace(' REFERENCES runs (id) ON DELETE CASCADE', '');
+
 /** Creates the schema in a fresh file, migrates an older one, refuses a newer one or a foreign one. */
 function prepareSchema(db: Database.Database, path: string, readonly: boolean): void {
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -201,7 +238,7 @@ function prepareSchema(db: Database.Database, path: string, readonly: boolean): 
   if (version === 0 && tables.length === 0) {
     // An empty file (SQLite's view of a zero-length one): a store with no runs yet. Reading it
     // sees empty temporary tables; writing it creates the schema.
-    if (readonly) db.exec(`${RUNS.replace('TABLE', 'TEMP TABLE')};${METRICS.replace('TABLE', 'TEMP TABLE')}`);
+    if (readonly) db.exec([RUNS, METRICS, RUN_EVENTS, CONTROLS, DASHBOARDS].map(asTemporary).join(';'));
     else {
       db.exec(SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
@@ -209,6 +246,14 @@ function prepareSchema(db: Database.Database, path: string, readonly: boolean): 
     return;
   }
   checkTables(db, path);
+  // An older store read as it is: the hub's tables it lacks read as empty.
+  if (readonly && version < SCHEMA_VERSION)
+    db.exec(
+      [RUN_EVENTS, CONTROLS, DASHBOARDS]
+        .filter((_, i) => !tables.includes(HUB_TABLES[i]))
+        .map(asTemporary)
+        .join(';'),
+    );
   if (!readonly && version < SCHEMA_VERSION) {
     const columns = new Set((db.pragma('table_info(runs)') as { name: string }[]).map((c) => c.name));
     if (!columns.has('lease_pid')) db.exec(MIGRATE_1_TO_2);
@@ -220,7 +265,7 @@ function prepareSchema(db: Database.Database, path: string, readonly: boolean): 
 /**
  * Opens (creating when needed, unless read-only) `<dir>/gradstream.db` in WAL mode: readers never
  * block the writer, and writers queue on the busy timeout instead of failing. A version 1 store is
- * migrated to version 2 when opened for writing.
+ * migrated to version 3 when opened for writing (a version 2 one too).
  *
  * @throws GradstreamError `ERR_STORE` naming the file: not a folder, not a SQLite database, damaged
  *   (missing tables, malformed pages), newer than this version, or read-only when writing.

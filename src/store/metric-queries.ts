@@ -46,6 +46,7 @@ export class MetricQueries {
   readonly #db: Database.Database;
   readonly #insert: Database.Statement;
   readonly #touch: Database.Statement;
+  #from: Database.Statement | undefined;
   readonly #write: Database.Transaction<(runId: string, points: readonly MetricPoint[], now: number) => void>;
 
   constructor(db: Database.Database) {
@@ -109,6 +110,15 @@ export class MetricQueries {
     const rows = this.#db
       .prepare('SELECT step, name, value FROM metrics WHERE run_id = ? ORDER BY step, name')
       .all(runId) as { step: number; name: string; value: number | null }[];
+    return rows.map((r) => ({ step: r.step, name: r.name, value: fromSql(r.value) }));
+  }
+
+  /** A run's points from `step` on (inclusive), by step then name (a follower's next read). */
+  from(runId: string, step: number): MetricPoint[] {
+    this.#from ??= this.#db.prepare(
+      'SELECT step, name, value FROM metrics WHERE run_id = ? AND step >= ? ORDER BY step, name',
+    );
+    const rows = this.#from.all(runId, step) as { step: number; name: string; value: number | null }[];
     return rows.map((r) => ({ step: r.step, name: r.name, value: fromSql(r.value) }));
   }
 

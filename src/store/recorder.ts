@@ -1,9 +1,11 @@
-// Records a run's TrainEvents into the store off the training path: events become metric points in
-// memory, and a timer (or a full buffer) writes them in one transaction. Closing flushes.
+// Records a run's TrainEvents into the store off the training path: events become metric points (and
+// start, control, histogram and end events log rows) in memory, and a timer (or a full buffer) writes
+// them in one transaction. Closing flushes.
 
 import { type MonoTypeOperatorFunction, Observable } from 'rxjs';
 import { GradstreamError } from '../errors.js';
 import type { TrainEvent } from '../train/events.js';
+import { isLogged } from './event-log.js';
 import type { MetricPoint } from './metric-queries.js';
 import type { RunStatus } from './run-record.js';
 import type { RunStore } from './run-store.js';
@@ -80,6 +82,34 @@ export function eventPoints(event: TrainEvent): MetricPoint[] {
 const DEFAULTS = { flushMs: 250, maxRows: 2000 };
 
 /**
+ * Histogram snapshots a run keeps in the store at most (about): enough to look back at how the
+ * distributions moved, bounded for a long run (a snapshot is a few KB per layer and kind).
+ */
+export const STORED_HISTOGRAM_SNAPSHOTS = 128;
+
+/**
+ * Which histogram events to keep: every snapshot of a short run, evenly spaced ones of a long run
+ * (at least `totalSteps / STORED_HISTOGRAM_SNAPSHOTS` steps apart). All of one step's are kept together.
+ */
+function histogramThinning() {
+  let gap = 1;
+  let next = 0;
+  let keptStep = -1;
+  return {
+    start(totalSteps: number) {
+      gap = Math.max(1, Math.floor(totalSteps / STORED_HISTOGRAM_SNAPSHOTS));
+    },
+    keep(step: number): boolean {
+      if (step === keptStep) return true;
+      if (step < next) return false;
+      keptStep = step;
+      next = step + gap;
+      return true;
+    },
+  };
+}
+
+/**
  * A recorder for run `runId` (already created with `store.createRun`). The timer is unref'd, so a
  * forgotten recorder never keeps the process alive; call `close()` to write the tail.
  *
@@ -97,6 +127,8 @@ export function createRunRecorder(
   const onError =
     options.onError ?? ((error: GradstreamError) => process.stderr.write(`gradstream: ${error.message}\n`));
   let queue: MetricPoint[] = [];
+  let logged: TrainEvent[] = [];
+  const histograms = histogramThinning();
   // The last value of every metric, for the run's final metrics.
   const last = new Map<string, number>();
   let ended = false;
@@ -106,14 +138,18 @@ export function createRunRecorder(
 
   /** Writes the queue in one transaction; on failure the points go back to its head and it throws. */
   const write = (): void => {
-    if (queue.length === 0 || failure) return;
+    if ((queue.length === 0 && logged.length === 0) || failure) return;
     const points = queue;
+    const events = logged;
     queue = [];
+    logged = [];
     try {
-      store.insertMetrics(runId, points);
+      store.record(runId, points, events);
       failedWrites = 0;
     } catch (error) {
-      queue = points.concat(queue); // the transaction rolled back: nothing of it was written
+      // The transaction rolled back: nothing of it was written.
+      queue = points.concat(queue);
+      logged = events.concat(logged);
       throw error;
     }
   };
@@ -145,6 +181,11 @@ export function createRunRecorder(
         queue.push(p);
         last.set(p.name, p.value);
       }
+      if (event.type === 'start') histograms.start(event.totalSteps);
+      // A start event's config is the pipeline's plan; the run's config is its row's.
+      if (event.type === 'start') logged.push({ ...event, config: {} });
+      else if (isLogged(event) && (event.type !== 'histogram' || histograms.keep(event.step)))
+        logged.push(event);
       if (event.type === 'end') {
         try {
           finish(event.reason, {

@@ -5,8 +5,13 @@
 import { join, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { GradstreamError, invalidOption } from '../errors.js';
+import type { ControlAction } from '../protocol/control.js';
+import type { TrainEvent } from '../train/events.js';
+import { ControlQueue, type ControlRequest } from './controls.js';
 import { metricsToCsv } from './csv.js';
+import { DashboardRegistry, type StandingDashboard } from './dashboards.js';
 import { DB_FILE, guardStore, openDatabase, storeProblem } from './database.js';
+import { EventLog, isLogged, type LoggedEvent } from './event-log.js';
 import { describeLease, isOwnLease, LEASE, type Lease, ownLease } from './lease.js';
 import {
   type MetricPoint,
@@ -51,8 +56,13 @@ export class RunStore {
   readonly file: string;
   readonly #db: Database.Database;
   readonly #metrics: MetricQueries;
+  #eventLog: EventLog | undefined;
+  #controls: ControlQueue | undefined;
+  #dashboards: DashboardRegistry | undefined;
   /** Runs whose lease this handle holds and renews. */
   readonly #held = new Set<string>();
+  /** Standing dashboards this handle registered and renews (URL → its lease). */
+  readonly #registered = new Set<string>();
   #heartbeat: NodeJS.Timeout | undefined;
   readonly #onLeaseProblem: (message: string) => void;
 
@@ -78,6 +88,22 @@ export class RunStore {
 
   #guard<T>(use: () => T): T {
     return guardStore(this.file, use);
+  }
+
+  // The hub's statements are prepared on first use: most handles (a `runs list`) never need them.
+  get #log(): EventLog {
+    this.#eventLog ??= this.#guard(() => new EventLog(this.#db));
+    return this.#eventLog;
+  }
+
+  get #queue(): ControlQueue {
+    this.#controls ??= this.#guard(() => new ControlQueue(this.#db));
+    return this.#controls;
+  }
+
+  get #registry(): DashboardRegistry {
+    this.#dashboards ??= this.#guard(() => new DashboardRegistry(this.#db));
+    return this.#dashboards;
   }
 
   #row(id: string): RunRow | undefined {
@@ -153,6 +179,11 @@ export class RunStore {
   #hold(id: string): void {
     this.#held.add(id);
     if (this.#heartbeat) return;
+    this.#startHeartbeat();
+  }
+
+  #startHeartbeat(): void {
+    if (this.#heartbeat) return;
     this.#heartbeat = setInterval(() => this.#renew(), LEASE.heartbeatMs);
     // A forgotten handle never keeps the process alive; a dead process's lease then expires.
     this.#heartbeat.unref();
@@ -160,7 +191,7 @@ export class RunStore {
 
   #release(id: string): void {
     this.#held.delete(id);
-    if (this.#held.size === 0 && this.#heartbeat) {
+    if (this.#held.size === 0 && this.#registered.size === 0 && this.#heartbeat) {
       clearInterval(this.#heartbeat);
       this.#heartbeat = undefined;
     }
@@ -169,6 +200,15 @@ export class RunStore {
   /** Renews every lease this handle holds; a lease another process took over is let go. */
   #renew(): void {
     const lease = ownLease();
+    for (const url of this.#registered) {
+      try {
+        // A row removed meanwhile (a store wiped by hand) is written again: the dashboard still serves.
+        if (!this.#guard(() => this.#registry.renew(url, lease)))
+          this.#guard(() => this.#registry.put(url, lease));
+      } catch (error) {
+        this.#onLeaseProblem(`dashboard ${url}: registration not renewed: ${(error as Error).message}`);
+      }
+    }
     for (const id of this.#held) {
       try {
         const changes = this.#guard(
@@ -293,12 +333,103 @@ export class RunStore {
   }
 
   /**
+   * Writes a run's metric points and its logged events (start, control, histogram, end: see
+   * event-log.ts; other events passed are ignored) in one transaction.
+   */
+  record(runId: string, points: readonly MetricPoint[], events: readonly TrainEvent[]): void {
+    const logged = events.filter(isLogged);
+    if (logged.length === 0) {
+      this.insertMetrics(runId, points);
+      return;
+    }
+    const log = this.#log;
+    this.#guard(() =>
+      this.#db
+        .transaction(() => {
+          log.insert(runId, logged);
+          if (points.length > 0) this.#metrics.insert(runId, points, Date.now());
+          else this.#db.prepare('UPDATE runs SET updated_at = ? WHERE id = ?').run(Date.now(), runId);
+        })
+        .immediate(),
+    );
+  }
+
+  /** A run's logged events, in the order written. */
+  loggedEvents(runId: string): LoggedEvent[] {
+    return this.#guard(() => this.#log.ofRun(runId));
+  }
+
+  /** Up to `limit` logged events of any run written after event `afterId`, in the order written. */
+  loggedEventsAfter(afterId: number, limit = 10_000): LoggedEvent[] {
+    return this.#guard(() => this.#log.after(afterId, limit));
+  }
+
+  /** The number of the newest logged event (0: none). */
+  lastLoggedEvent(): number {
+    return this.#guard(() => this.#log.lastId());
+  }
+
+  /** A run's metric points from `step` on (inclusive), ordered by step, then name. */
+  metricsFrom(runId: string, step: number): MetricPoint[] {
+    return this.#guard(() => this.#metrics.from(runId, step));
+  }
+
+  /**
+   * A number that changes whenever another connection commits to the store (SQLite's
+   * `data_version`): a follower polls it and reads nothing while it stays the same.
+   */
+  dataVersion(): number {
+    return this.#guard(() => this.#db.pragma('data_version', { simple: true }) as number);
+  }
+
+  /**
+   * Asks the process that trains `runId` to pause, resume, stop or set its learning rate (`lr`:
+   * `null` returns to the schedule); it takes the request at its next poll (`takeControls`). The
+   * caller checks the request (the lr's range); the trainer's controller checks it again.
+   */
+  sendControl(runId: string, action: ControlAction, lr: number | null = null): void {
+    this.#guard(() => this.#queue.send(runId, action, lr, Date.now()));
+  }
+
+  /** The control requests for `runId` not taken yet, in the order sent; they are marked taken. */
+  takeControls(runId: string): ControlRequest[] {
+    const queue = this.#queue;
+    // A read first: the write lock is taken only when there is something to take.
+    return this.#guard(() => (queue.hasPending(runId) ? queue.take(runId, Date.now()) : []));
+  }
+
+  /** Registers a standing dashboard at `url`, renewed with this handle's leases until `unregister…`. */
+  registerDashboard(url: string): void {
+    this.#guard(() => this.#registry.put(url, ownLease()));
+    this.#registered.add(url);
+    this.#startHeartbeat();
+  }
+
+  /** Removes a dashboard this handle registered. */
+  unregisterDashboard(url: string): void {
+    if (!this.#registered.delete(url)) return;
+    this.#guard(() => this.#registry.remove(url, ownLease()));
+  }
+
+  /** The standing dashboards serving this store now (a dead process's registration is ignored). */
+  standingDashboards(): StandingDashboard[] {
+    return this.#guard(() => this.#registry.live(Date.now()));
+  }
+
+  /**
    * Deletes a run's metric points after `step` (a resumed run records them again from its checkpoint).
    * Returns how many were deleted.
    */
   truncateMetrics(runId: string, step: number): number {
-    return this.#guard(
-      () => this.#db.prepare('DELETE FROM metrics WHERE run_id = ? AND step > ?').run(runId, step).changes,
+    const log = this.#log;
+    return this.#guard(() =>
+      this.#db
+        .transaction(() => {
+          log.truncate(runId, step);
+          return this.#db.prepare('DELETE FROM metrics WHERE run_id = ? AND step > ?').run(runId, step)
+            .changes;
+        })
+        .immediate(),
     );
   }
 
@@ -334,6 +465,13 @@ export class RunStore {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
     this.#held.clear();
+    for (const url of [...this.#registered]) {
+      try {
+        this.unregisterDashboard(url);
+      } catch {
+        // A store that refuses the write: the registration expires with its lease.
+      }
+    }
     if (this.#db.open) this.#db.close();
   }
 }

@@ -42,7 +42,7 @@ function setLease(id: string, pid: number, host: string, expiresAt: number): voi
   db.close();
 }
 
-describe('schema version 2', () => {
+describe('schema versions 2 and 3', () => {
   it('migrates a version 1 store, keeping its runs and metrics; a reader leaves it at version 1', () => {
     const db = raw();
     db.exec(`
@@ -65,12 +65,17 @@ describe('schema version 2', () => {
       ['old-killed', 'interrupted'], // a v1 running row not written to for LEASE.expiryMs
       ['old-done', 'completed'],
     ]);
+    // The hub's tables (version 3) read as empty in an older store opened read-only.
+    expect(reader.loggedEvents('old-done')).toEqual([]);
+    expect(reader.standingDashboards()).toEqual([]);
     reader.close();
     expect(raw().pragma('user_version', { simple: true })).toBe(1);
 
     const store = RunStore.open({ dir });
     expect(raw().pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
+    store.sendControl('old-killed', 'pause');
+    expect(store.takeControls('old-killed')).toEqual([{ id: 1, action: 'pause', lr: null }]);
     const done = store.getRun('old-done')!;
     expect(done).toMatchObject({
       name: 'done',
@@ -82,7 +87,7 @@ describe('schema version 2', () => {
     const fresh = store.createRun({ id: 'new', config: {} });
     expect(fresh.lease).toEqual({ pid: process.pid, host: hostname(), expiresAt: expect.any(Number) });
     store.close();
-    // Opening it again (already version 2) changes nothing.
+    // Opening it again (already version 3) changes nothing.
     const again = RunStore.open({ dir });
     expect(again.listRuns()).toHaveLength(3);
     again.close();
