@@ -1,10 +1,13 @@
 // `gradstream lab NAME`: runs one of chapter 6's experiments (src/labs), live on the dashboard unless
-// --no-dashboard, and writes its results page, figures, seed and config into --out.
+// --no-dashboard, and writes its results page, figures, seed and config into --out. A lab whose runs
+// are all recorded in the store shows them on a standing dashboard of that store when one runs.
 
 import { type Command, InvalidArgumentError } from 'commander';
 import { LAB_NAMES, LABS, type LabName } from '../labs/registry.js';
 import { runLab } from '../labs/run-lab.js';
 import { type DashboardServer, startDashboardServer } from '../server/dashboard-server.js';
+import { storeAt } from '../store/database.js';
+import { RunStore } from '../store/run-store.js';
 import { addWaitFlags } from './flags.js';
 import { endPage, keepPageFor, shouldKeepPage } from './keep-page.js';
 
@@ -108,12 +111,41 @@ export function registerLabCommand(program: Command): void {
   });
 }
 
+/** The URL of a standing dashboard (`gradstream dashboard`) serving the store in `dir`, if any. */
+function standingDashboard(dir: string): string | undefined {
+  if (storeAt(dir) !== 'store') return undefined; // no store yet: nobody can be serving it
+  const store = RunStore.open({ dir });
+  try {
+    return store.standingDashboards()[0]?.url;
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * The page that shows the lab: none when headless or when a standing dashboard on the store shows
+ * the lab's runs (it follows the store, so only a lab that records every run it shows qualifies:
+ * the others' runs, e.g. optimizers-2d's paths, exist only in this process), else one of its own.
+ */
+async function labDashboard(
+  name: LabName,
+  flags: LabFlags,
+  log: (line: string) => void,
+): Promise<DashboardServer | undefined> {
+  if (!flags.dashboard) return undefined;
+  const standing = LABS[name].recordsRuns ? standingDashboard(flags.store) : undefined;
+  if (standing) {
+    log(`gradstream: lab ${name}: its runs are on the standing dashboard at ${standing}`);
+    return undefined;
+  }
+  const dashboard = await startDashboardServer({ host: flags.host, port: flags.port, control: true, log });
+  log(`gradstream: dashboard at ${dashboard.url}`);
+  return dashboard;
+}
+
 async function runLabCommand(name: LabName, flags: LabFlags): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const dashboard: DashboardServer | undefined = flags.dashboard
-    ? await startDashboardServer({ host: flags.host, port: flags.port, control: true, log })
-    : undefined;
-  if (dashboard) log(`gradstream: dashboard at ${dashboard.url}`);
+  const dashboard = await labDashboard(name, flags, log);
   const keep = shouldKeepPage(flags.wait);
   const abort = new AbortController();
   const onSignal = () => {

@@ -72,6 +72,7 @@ export const hyperparameterSearch: LabDefinition<HyperparameterSearchConfig, Hyp
   title: 'Random search of learning rate and weight decay',
   description:
     'lr 10^U(−6,−2), weight decay 10^U(−8,−4), 500 images with a 20% validation split, trials stored as runs',
+  recordsRuns: true,
   // Quick: batches of 20 give SGD five times the updates per epoch, so the good learning rates
   // separate from the rest within 6 epochs; no training-set evaluation.
   defaults: (quick) => ({

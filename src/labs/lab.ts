@@ -68,6 +68,12 @@ export interface LabDefinition<C, D> {
   defaults(quick: boolean): C;
   /** Settings that may be given although the defaults leave them unset (e.g. `trainLimit`). */
   readonly optionalKeys?: readonly string[];
+  /**
+   * True when every run the lab shows is recorded in the run store (`LabRun.record`): a standing
+   * dashboard on that store (`gradstream dashboard`) then shows them, and `gradstream lab` starts no
+   * page of its own. Default false: the lab's runs live only on a page it serves.
+   */
+  readonly recordsRuns?: boolean;
   /** Checks a (merged) config, throwing `ERR_INVALID_OPTION` naming the field. */
   validate(config: C): C;
   run(config: C, ctx: LabContext): Promise<LabOutput<D>>;

@@ -19,6 +19,7 @@ import {
   tap,
   toArray,
 } from 'rxjs';
+import { followControls } from '../store/follow-controls.js';
 import { recordRun } from '../store/recorder.js';
 import type { RunStore } from '../store/run-store.js';
 import type { TrainEvent } from '../train/events.js';
@@ -55,6 +56,10 @@ function runOne(run: LabRun, ctx: LabContext): Observable<RunHistory> {
     if (stored) history.storeId = stored.id;
     const stop = () => training.controller.stop();
     ctx.signal?.addEventListener('abort', stop);
+    // A recorded run may be steered from a standing dashboard, whose requests come through the store.
+    const stopControls = stored
+      ? followControls(run.record!.store, stored.id, training.controller, { log: ctx.log })
+      : undefined;
     const live = new Subject<TrainEvent>();
     ctx.dashboard?.attachRun(runId, live.asObservable(), training.controller);
     const preface = run.preface ?? [];
@@ -85,6 +90,7 @@ function runOne(run: LabRun, ctx: LabContext): Observable<RunHistory> {
       done,
       defer(() => {
         ctx.signal?.removeEventListener('abort', stop);
+        stopControls?.();
         live.complete();
         const time = `${(history.elapsedMs / 1000).toFixed(1)} s`;
         ctx.log(
