@@ -323,6 +323,11 @@ export class RunsTable {
     tr.dataset.status = state.status;
     tr.dataset.reason = row.status;
     tr.dataset.visible = String(row.visible);
+    // What the page holds of the curve (tests read it: a resumed run's curve has no gap).
+    const steps = run.steps.column('step');
+    tr.dataset.firstStep = String(steps.length > 0 ? steps[0] : '');
+    tr.dataset.lastStep = String(steps.length > 0 ? steps[steps.length - 1] : '');
+    tr.dataset.stepRows = String(steps.length);
     els.select.checked = row.visible;
     setText(els.name, row.name);
     els.name.title = row.runId;
