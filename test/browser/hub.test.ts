@@ -122,6 +122,12 @@ describe('one standing dashboard, three processes', () => {
     const last = await lastStep(page, idB);
     const rows = Number(await row(page, idB).getAttribute('data-step-rows'));
     expect({ first, rows }).toEqual({ first: 1, rows: last }); // every step 1…last once: no gap, no repeat
+    // Its time adds up across the two processes: the resumed steps count on from the checkpoint's.
+    const firstResumed = resumed.events().find((e) => e.type === 'step')!;
+    const atCheckpoint = b
+      .events()
+      .find((e) => e.type === 'step' && e.step === (firstResumed.step as number) - 1)!;
+    expect(firstResumed.elapsedMs as number).toBeGreaterThanOrEqual(atCheckpoint.elapsedMs as number);
 
     // Stop both from the page: the trainers end as stopped (the page's Stop reaches them too).
     await row(page, idB).locator('[data-action="stop"]').click();

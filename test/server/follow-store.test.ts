@@ -92,7 +92,10 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 describe('followStore', () => {
   it('shows stored runs whole, then a run started later streams in, pauses and completes', async () => {
     trainer.createRun({ id: 'old', config: { optimizer: { name: 'sgd' } } });
-    trainer.insertMetrics('old', [1, 2, 3].map((s) => ({ step: s, name: 'loss', value: 1 })));
+    trainer.insertMetrics(
+      'old',
+      [1, 2, 3].map((s) => ({ step: s, name: 'loss', value: 1 })),
+    );
     trainer.updateRun('old', { status: 'completed' });
     await startHub();
     await client.until(() => latest('old').state?.endReason === 'completed', 5000);
@@ -144,7 +147,8 @@ describe('followStore', () => {
     );
     db.close();
     await client.until(
-      () => latest('broke').state?.endReason === 'failed' && latest('killed').state?.endReason === 'interrupted',
+      () =>
+        latest('broke').state?.endReason === 'failed' && latest('killed').state?.endReason === 'interrupted',
       5000,
     );
 
@@ -170,7 +174,8 @@ describe('followStore', () => {
     await startHub();
     await client.until(() => latest('live').info?.controllable === true, 5000);
     const token = server.controlToken;
-    const send = (m: object) => client.ws.send(JSON.stringify({ v: 1, type: 'control', runId: 'live', token, ...m }));
+    const send = (m: object) =>
+      client.ws.send(JSON.stringify({ v: 1, type: 'control', runId: 'live', token, ...m }));
     send({ action: 'pause' });
     send({ action: 'setLearningRate', lr: 0.02 });
     send({ action: 'setLearningRate', lr: 1e308 });
@@ -181,5 +186,35 @@ describe('followStore', () => {
         ['pause', null],
         ['setLearningRate', 0.02],
       ]);
+  });
+});
+
+describe('/runs/<id>/metrics.csv', () => {
+  it('serves a run’s metrics from the store at full resolution; 404 for an unknown run; the token when set', async () => {
+    trainer.createRun({ id: 'r/1', config: {} });
+    const points = range(1, 5000).map((s) => ({ step: s, name: 'loss', value: 1 / s }));
+    trainer.insertMetrics('r/1', [...points, { step: 5000, name: 'test.accuracy', value: 0.9 }]);
+    const { storedMetricsCsv } = await import('../../src/store/stored-csv.js');
+    server = await startDashboardServer({ port: 0, metricsCsv: storedMetricsCsv(dir), log: quiet });
+    const base = `http://127.0.0.1:${server.port}`;
+    const csv = await fetch(`${base}/runs/${encodeURIComponent('r/1')}/metrics.csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    const lines = (await csv.text()).trim().split('\n');
+    expect(lines.filter((l) => /^\d+,loss,/.test(l))).toHaveLength(5000); // every step, not a page's sample
+    expect(lines).toContain('5000,test.accuracy,0.9');
+    expect((await fetch(`${base}/runs/nope/metrics.csv`)).status).toBe(404);
+    expect((await fetch(`${base}/runs/x/metrics.csv`, { method: 'POST' })).status).toBe(405);
+    await server.close();
+
+    server = await startDashboardServer({
+      port: 0,
+      token: 't0k3n-abcdefgh',
+      metricsCsv: storedMetricsCsv(dir),
+      log: quiet,
+    });
+    const guarded = `http://127.0.0.1:${server.port}/runs/${encodeURIComponent('r/1')}/metrics.csv`;
+    expect((await fetch(guarded)).status).toBe(401);
+    expect((await fetch(`${guarded}?token=t0k3n-abcdefgh`)).status).toBe(200);
   });
 });
