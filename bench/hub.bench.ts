@@ -3,10 +3,11 @@
 // (dist/src/cli/main.js; `npx tsc -p tsconfig.build.json` builds it), as a user runs it:
 //  1. throughput: `gradstream train --json` recording into a store that a standing dashboard follows
 //     with 10 WebSocket clients (in another child process, as browsers would be), against the same run
-//     headless (`--no-dashboard`, the recorder still on, its own store and no dashboard process);
-//     rounds alternate which goes first; the median of the per-round ratios (target ≥ 0.95). A run's
-//     samples/s is its steady throughput from its `--json` step events (the run's own `elapsedMs`,
-//     after WARMUP_STEPS).
+//     headless (`--no-dashboard`, the recorder still on, its own store and no dashboard process), and
+//     a third run on the dashboard with `--histogram-every 0` (a headless run takes no histograms: this
+//     tells their cost from the standing dashboard's); rounds reverse the order every other time; the
+//     median of the per-round ratios (target ≥ 0.95). A run's samples/s is its steady throughput from
+//     its `--json` step events (the run's own `elapsedMs`, after WARMUP_STEPS).
 //  2. follow latency, from the watched runs of (1): the wall-clock time this script reads a step's
 //     `--json` line from the trainer (its stdout is a pipe: written synchronously) to the arrival of the
 //     first frame carrying that step at each client; p50 and p99 over every step and client (targets
@@ -14,8 +15,7 @@
 //  3. the dashboard process's CPU (utime + stime from /proc/<pid>/stat over wall time, in % of one
 //     core) while 4 trainers write to its store at once, 10 clients following; and idle, no run.
 // Usage: npx tsx bench/hub.bench.ts [rounds=5] [steps=6000] [cpuSteps=3000 (0: skip 3)] [-- train flags]
-//   train flags go to the watched runs of (1) and the trainers of (3), e.g. `-- --histogram-every 0`
-//   to tell the histograms' cost (the dashboard's, absent headless) from the standing dashboard's.
+//   train flags go to the watched runs of (1) and the trainers of (3), e.g. `-- --workers 1`.
 
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -219,6 +219,8 @@ const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+const range = (xs: readonly number[]) =>
+  `(range ${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)})`;
 const quantile = (sorted: readonly number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
@@ -272,40 +274,54 @@ async function watched(store: string, steps: number, flags: readonly string[]) {
   return { run, latencies, toFrame, missing };
 }
 
+/**
+ * Per round, three runs in turn (the order reversed every other round, so drift in the machine's
+ * load hits each alike): headless; on the standing dashboard; on it with `--histogram-every 0`. The
+ * histograms are the dashboard's (a headless run takes none): the third run tells their cost from the
+ * standing dashboard's.
+ */
 async function phase1(rounds: number, steps: number, flags: readonly string[], dir: string) {
   const hubStore = join(dir, 'hub');
   const bareStore = join(dir, 'bare');
   for (const d of [hubStore, bareStore]) execFileSync('mkdir', ['-p', d]);
   await headless(bareStore, Math.min(steps, 1000)); // warm-up (page cache), not counted
-  const ratios: number[] = [];
-  const bare: number[] = [];
-  const hub: number[] = [];
+  const rates = { bare: [] as number[], hub: [] as number[], noHist: [] as number[] };
   const latencies: number[] = [];
   const toFrame: number[] = [];
   let missing = 0;
   for (let r = 0; r < rounds; r++) {
-    let b = Number.NaN;
-    let w = Number.NaN;
     const runBare = async () => {
-      b = (await headless(bareStore, steps)).samplesPerSecond;
+      rates.bare.push((await headless(bareStore, steps)).samplesPerSecond);
     };
     const runHub = async () => {
       const out = await watched(hubStore, steps, flags);
-      w = out.run.samplesPerSecond;
+      rates.hub.push(out.run.samplesPerSecond);
       latencies.push(...out.latencies);
       toFrame.push(...out.toFrame);
       missing += out.missing;
     };
-    // Alternate which goes first, so drift in the machine's load hits both alike.
-    for (const condition of r % 2 === 0 ? [runBare, runHub] : [runHub, runBare]) await condition();
-    bare.push(b);
-    hub.push(w);
-    ratios.push(w / b);
+    const runNoHist = async () => {
+      const out = await watched(hubStore, steps, ['--histogram-every', '0', ...flags]);
+      rates.noHist.push(out.run.samplesPerSecond);
+    };
+    const order = [runBare, runHub, runNoHist];
+    for (const condition of r % 2 === 0 ? order : order.reverse()) await condition();
+    const [b, w, n] = [rates.bare, rates.hub, rates.noHist].map((x) => x.at(-1)!);
     process.stderr.write(
-      `hub ${r + 1}/${rounds}: headless ${b.toFixed(0)}, standing dashboard + ${CLIENTS} clients ${w.toFixed(0)} samples/s (${(w / b).toFixed(3)}); load ${loadavg()[0].toFixed(2)}\n`,
+      `hub ${r + 1}/${rounds}: headless ${b.toFixed(0)}, standing dashboard + ${CLIENTS} clients ${w.toFixed(0)} ` +
+        `(${(w / b).toFixed(3)}), without histograms ${n.toFixed(0)} (${(n / b).toFixed(3)}) samples/s; load ${loadavg()[0].toFixed(2)}\n`,
     );
   }
-  return { ratios, bare, hub, latencies, toFrame, missing };
+  const ratio = (xs: number[], ys: number[]) => xs.map((x, i) => x / ys[i]);
+  return {
+    ...rates,
+    ratios: ratio(rates.hub, rates.bare),
+    noHistRatios: ratio(rates.noHist, rates.bare),
+    histRatios: ratio(rates.hub, rates.noHist),
+    latencies,
+    toFrame,
+    missing,
+  };
 }
 
 async function phase3(cpuSteps: number, flags: readonly string[], dir: string) {
@@ -358,7 +374,10 @@ async function main(rounds: number, steps: number, cpuSteps: number, flags: read
         '|---|---:|---:|',
         `| headless (\`--no-dashboard\`, recorder on), samples/s, median | ${median(p1.bare).toFixed(0)} | |`,
         `| standing dashboard + ${CLIENTS} clients, samples/s, median | ${median(p1.hub).toFixed(0)} | |`,
-        `| paired ratio, median of ${rounds} (range ${Math.min(...p1.ratios).toFixed(3)}–${Math.max(...p1.ratios).toFixed(3)}) | ${median(p1.ratios).toFixed(3)} | ≥ 0.95 |`,
+        `| the same, \`--histogram-every 0\`, samples/s, median | ${median(p1.noHist).toFixed(0)} | |`,
+        `| **paired ratio** standing dashboard / headless, median of ${rounds} ${range(p1.ratios)} | ${median(p1.ratios).toFixed(3)} | ≥ 0.95 |`,
+        `| paired ratio without histograms / headless ${range(p1.noHistRatios)} | ${median(p1.noHistRatios).toFixed(3)} | |`,
+        `| paired ratio with / without histograms ${range(p1.histRatios)} | ${median(p1.histRatios).toFixed(3)} | |`,
         `| follow latency p50, trainer's line → client (${lat.length} step arrivals, ${p1.missing} never arrived) | ${quantile(lat, 0.5).toFixed(0)} ms | ≤ 500 ms |`,
         `| follow latency p99 | ${quantile(lat, 0.99).toFixed(0)} ms | ≤ 1500 ms |`,
         `| of which trainer's line → the frame's build on the server, p50 / p99 | ${quantile(frame, 0.5).toFixed(0)} / ${quantile(frame, 0.99).toFixed(0)} ms | |`,
