@@ -10,6 +10,7 @@ import { storeAt } from '../store/database.js';
 import { RunStore } from '../store/run-store.js';
 import { addWaitFlags } from './flags.js';
 import { endPage, keepPageFor, shouldKeepPage } from './keep-page.js';
+import { listenError } from './run-job.js';
 
 const integer = (value: string): number => {
   const n = Number(value);
@@ -138,7 +139,10 @@ async function labDashboard(
     log(`gradstream: lab ${name}: its runs are on the standing dashboard at ${standing}`);
     return undefined;
   }
-  const dashboard = await startDashboardServer({ host: flags.host, port: flags.port, control: true, log });
+  const { host, port } = flags;
+  const dashboard = await startDashboardServer({ host, port, control: true, log }).catch((error: unknown) => {
+    throw listenError(error, host, port); // a port in use: one line naming it, not a trace
+  });
   log(`gradstream: dashboard at ${dashboard.url}`);
   return dashboard;
 }

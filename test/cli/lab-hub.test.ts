@@ -1,7 +1,8 @@
 // `gradstream lab` finds the standing dashboard: with `gradstream dashboard` serving the store, the
 // hyperparameter search prints that page's URL, opens no port of its own (it is given the standing
 // page's port: a server of its own would fail to listen), and its trials — recorded in the store —
-// stream on the standing page, which can steer them through the store. Real child processes.
+// stream on the standing page, which can steer them through the store. A lab whose runs are not
+// recorded serves its own page as before. Real child processes.
 
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -77,13 +78,13 @@ describe('gradstream lab with a standing dashboard on its store', () => {
       .until(() => {
         const id = runIdNamed(client, first);
         return id !== undefined && (client.steps.get(id)?.length ?? 0) > 0;
-      }, 120_000)
+      }, 90_000)
       .then(() => {
         const runId = runIdNamed(client, first);
         client.ws.send(JSON.stringify({ v: 1, type: 'control', runId, action: 'stop', token }));
       });
     const epochs = 100; // 400 training images in batches of 20: 2000 steps a trial
-    const lab = await runCli(
+    const running = runCli(
       [
         'lab',
         'hyperparameter-search',
@@ -102,9 +103,17 @@ describe('gradstream lab with a standing dashboard on its store', () => {
         String(port),
         '--no-wait',
       ],
-      { timeoutMs: 120_000 },
+      { timeoutMs: 100_000 },
     );
-    await steered;
+    // A lab that ends before its first trial streamed here (e.g. its own server failed to listen on
+    // the standing page's port) fails now, with its output.
+    await Promise.race([
+      steered,
+      running.then((r) => {
+        throw new Error(`the lab ended before ${first} streamed on the standing page:\n${r.stderr}`);
+      }),
+    ]);
+    const lab = await running;
     expect(lab.timedOut).toBe(false);
     expect(lab.status, lab.stderr).toBe(0);
     expect(lab.stderr).toContain(
@@ -133,6 +142,32 @@ describe('gradstream lab with a standing dashboard on its store', () => {
     expect(client.problems).toEqual([]);
 
     client.ws.close();
+    standing.stop();
+    expect((await standing.exit).status).toBe(0);
+  });
+
+  it('serves a lab whose runs are not recorded (optimizers-2d) on its own page: the standing port is taken', async () => {
+    const standing = await standingDashboard(dir);
+    const port = new URL(standing.url).port;
+    const lab = await runCli(
+      [
+        'lab',
+        'optimizers-2d',
+        '--quick',
+        '--store',
+        dir,
+        '--out',
+        join(dir, 'out'),
+        '--port',
+        port,
+        '--no-wait',
+      ],
+      { timeoutMs: 60_000 },
+    );
+    expect(lab.status, lab.stderr).toBe(2);
+    expect(lab.stderr.trim()).toBe(
+      `gradstream: dashboard port ${port} on 127.0.0.1 is already in use; pass --port 0 for any free port (or --no-dashboard)`,
+    );
     standing.stop();
     expect((await standing.exit).status).toBe(0);
   });
