@@ -14,7 +14,7 @@
 //     0.5 s and 1.5 s). The frame's own server `time` splits it: store + follower vs broadcast.
 //  3. the dashboard process's CPU (utime + stime from /proc/<pid>/stat over wall time, in % of one
 //     core) while 4 trainers write to its store at once, 10 clients following; and idle, no run.
-// Usage: npx tsx bench/hub.bench.ts [rounds=5] [steps=6000] [cpuSteps=3000 (0: skip 3)] [-- train flags]
+// Usage: npx tsx bench/hub.bench.ts [rounds=5] [steps=4000] [cpuSteps=3000 (0: skip 3)] [-- train flags]
 //   train flags go to the watched runs of (1) and the trainers of (3), e.g. `-- --workers 1`.
 
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
@@ -400,7 +400,7 @@ else {
   const dash = process.argv.indexOf('--');
   const positional = process.argv.slice(2, dash < 0 ? undefined : dash);
   const flags = dash < 0 ? [] : process.argv.slice(dash + 1);
-  const [rounds, steps, cpuSteps] = [0, 1, 2].map((i) => Number(positional[i] ?? [5, 6000, 3000][i]));
+  const [rounds, steps, cpuSteps] = [0, 1, 2].map((i) => Number(positional[i] ?? [5, 4000, 3000][i]));
   if (!(rounds >= 1) || !(steps > WARMUP_STEPS) || !(cpuSteps === 0 || cpuSteps > WARMUP_STEPS)) {
     process.stderr.write(
       `usage: npx tsx bench/hub.bench.ts [rounds ≥ 1] [steps > ${WARMUP_STEPS}] [cpuSteps: 0 or > ${WARMUP_STEPS}] [-- train flags]\n`,
