@@ -31,11 +31,17 @@ export const CHROMIUM: RequiredProgram = {
   neededBy: 'test/browser',
 };
 
-/**
- * Every program `npm test` needs. A test that needs another adds a row here, e.g.
- * `{ name: 'Redis', env: 'REDIS_SERVER_PATH', commands: ['redis-server'], debianPackage: 'redis-server', … }`.
- */
-export const REQUIRED_PROGRAMS: readonly RequiredProgram[] = [CHROMIUM];
+/** Debian's Redis server: the queue tests start their own on a free loopback port (test/helpers/redis.ts). */
+export const REDIS: RequiredProgram = {
+  name: 'Redis',
+  env: 'REDIS_SERVER_PATH',
+  commands: ['redis-server'],
+  debianPackage: 'redis-server',
+  neededBy: 'test/queue',
+};
+
+/** Every program `npm test` needs. A test that needs another adds a row here. */
+export const REQUIRED_PROGRAMS: readonly RequiredProgram[] = [CHROMIUM, REDIS];
 
 /** Where a program was found, or why not. */
 export type Lookup =

@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'ERR_NON_FINITE' // NaN or ±Infinity in a loss or gradient
   | 'ERR_WORKER' // a worker task failed or a worker thread died
   | 'ERR_STORE' // the run store is not a store, damaged, read-only, or a run in it is damaged or busy
-  | 'ERR_WRITE'; // a running job's checkpoint or metrics could not be written (disk full, I/O error)
+  | 'ERR_WRITE' // a running job's checkpoint or metrics could not be written (disk full, I/O error)
+  | 'ERR_QUEUE'; // the job queue (Redis) cannot be reached, or a queued run failed on its worker
 
 /** The one error class of the library. `code` is stable; `cause` carries context such as `{ step }`. */
 export class GradstreamError extends Error {

@@ -170,6 +170,8 @@ export class RunStore {
              lease_pid = ?, lease_host = ?, lease_expires_at = ? WHERE id = ?`,
         )
         .run(Date.now(), lease.pid, lease.host, lease.expiresAt, id);
+      // Requests nobody took (a stop sent as its last trainer died) are not for the resumed run.
+      this.#db.prepare('DELETE FROM controls WHERE run_id = ? AND taken_at IS NULL').run(id);
     });
     this.#guard(() => claim.immediate());
     this.#hold(id);

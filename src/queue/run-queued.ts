@@ -1,0 +1,246 @@
+// One queued run on a worker: the job's config validated here as on the CLI (and its data paths
+// kept under the worker's data roots), resumed from the run's newest checkpoint in Redis when another
+// worker had it before, trained on this machine's pool, its events relayed to the run's stream, its
+// checkpoints written to Redis (every worker can read them), its control requests taken from Redis.
+
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { lastValueFrom, tap } from 'rxjs';
+import * as z from 'zod';
+import { buildRun } from '../config/build.js';
+import { loadRunData } from '../config/data.js';
+import { pickOptions } from '../config/options.js';
+import type { RunConfig } from '../config/schema.js';
+import { parseConfig } from '../config/validate.js';
+import { GradstreamError } from '../errors.js';
+import { createController, type RunController } from '../pipeline/controller.js';
+import { captureResumeState, createTrainingSession, type ResumeState } from '../pipeline/train.js';
+import { CONTROL_ACTIONS } from '../protocol/control.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../store/checkpoint-format.js';
+import { toCheckpoint, toResumeState } from '../store/run-state.js';
+import { dataRootProblems, withAbsoluteData } from './data-roots.js';
+import { FINISHED_TTL_SECONDS, runKeys } from './keys.js';
+import { createRelay } from './relay.js';
+
+/** A queued job's data: the run's id and name, and its config (the same schema as `train`'s). */
+export const queuedRunSchema = z.object({
+  runId: z.string().regex(/^[\w.:/-]{1,200}$/, 'a run id of letters, digits and . : / _ -'),
+  name: z.string().max(500).optional(),
+  config: z.unknown(),
+});
+
+/** See {@link queuedRunSchema}. */
+export type QueuedRun = z.infer<typeof queuedRunSchema>;
+
+/** What a worker gives each run. */
+export interface QueuedRunContext {
+  /** Commands (relay, control, checkpoints): a connection of the worker's own. */
+  readonly redis: Redis;
+  /** `host:pid` of the worker, for messages. */
+  readonly worker: string;
+  readonly dataRoots: readonly string[];
+  /** Worker threads per run on this machine (overrides the config's `workers`; sync results do not depend on it). */
+  readonly workers?: number;
+  /** Called with the run's controller once it exists (the worker stops it to drain). */
+  readonly onController?: (controller: RunController) => void;
+  /** True once the worker drains: a stop is then not the run's end, and its end is not relayed. */
+  readonly draining: () => boolean;
+}
+
+/** How a queued run ended on this worker. */
+export interface QueuedRunResult {
+  readonly runId: string;
+  /** `drained`: stopped because the worker drains; checkpointed, the job goes back to the queue. */
+  readonly reason: 'completed' | 'stopped' | 'drained';
+  readonly step: number;
+  readonly testAccuracy: number | undefined;
+  /** SHA-256 of the final parameters' bytes (float32, little-endian): equal runs, equal digests. */
+  readonly paramsDigest: string | undefined;
+  readonly worker: string;
+  /** The checkpoint step it resumed from, when another worker had the run before. */
+  readonly resumedFrom: number | undefined;
+}
+
+/** A job that can never succeed (bad config, data outside the roots): failed at once, not retried. */
+export class RefusedJobError extends GradstreamError {}
+
+/** Checkpoint every this many steps when the config sets no interval: a queued run must be resumable. */
+export const QUEUED_CHECKPOINT_EVERY = 200;
+
+/** The job's config as this worker will run it, or a {@link RefusedJobError} saying why not. */
+export function acceptJob(
+  data: unknown,
+  ctx: Pick<QueuedRunContext, 'worker' | 'dataRoots' | 'workers'>,
+): {
+  job: QueuedRun;
+  config: RunConfig;
+} {
+  const parsed = queuedRunSchema.safeParse(data);
+  if (!parsed.success)
+    throw new RefusedJobError(
+      'ERR_INVALID_OPTION',
+      `worker ${ctx.worker}: not a gradstream run job: ${parsed.error.issues[0]?.message}`,
+    );
+  const job = parsed.data;
+  const refuse = (problems: string) =>
+    new RefusedJobError('ERR_INVALID_OPTION', `worker ${ctx.worker}: run ${job.runId} refused: ${problems}`);
+  const raw = job.config as { data?: RunConfig['data'] } | undefined;
+  // Data roots first: validating the config reads the data files' headers.
+  const roots = dataRootProblems((raw?.data ?? {}) as RunConfig['data'], ctx.dataRoots);
+  if (roots.length > 0) throw refuse(roots.join('; '));
+  let config: RunConfig;
+  try {
+    config = parseConfig(withAbsoluteData(job.config as RunConfig, ctx.dataRoots));
+  } catch (error) {
+    throw refuse((error as Error).message.split('\n').join('; '));
+  }
+  config = { ...config, dashboard: { ...config.dashboard, enabled: false } };
+  if (ctx.workers !== undefined) config = { ...config, workers: ctx.workers };
+  return { job, config };
+}
+
+/** The run's newest checkpoint in Redis, as the state to go on from (undefined: start afresh). */
+async function storedState(redis: Redis, runId: string): Promise<ResumeState | undefined> {
+  const key = runKeys(runId).checkpoint;
+  const bytes = await redis.getBuffer(key);
+  if (!bytes) return undefined;
+  return toResumeState(decodeCheckpoint(bytes, `redis ${key}`), { runId, source: `redis ${key}` });
+}
+
+/** Runs one accepted job to its end on this worker. */
+export async function runQueued(
+  job: QueuedRun,
+  config: RunConfig,
+  ctx: QueuedRunContext,
+): Promise<QueuedRunResult> {
+  const { redis } = ctx;
+  const keys = runKeys(job.runId);
+  const run = buildRun(config);
+  let data: ReturnType<typeof loadRunData>;
+  try {
+    data = loadRunData(config);
+  } catch (error) {
+    throw new RefusedJobError(
+      'ERR_DATA_FORMAT',
+      `worker ${ctx.worker}: run ${job.runId}: ${(error as Error).message}`,
+    );
+  }
+  const resume = await storedState(redis, job.runId);
+  const controller = createController();
+  ctx.onController?.(controller);
+  const relay = createRelay(redis, job.runId);
+  let saving: Promise<unknown> = Promise.resolve();
+  let paramsDigest: string | undefined;
+  const every = config.checkpoint.everySteps > 0 ? config.checkpoint.everySteps : QUEUED_CHECKPOINT_EVERY;
+  const session = createTrainingSession({
+    ...run.plan,
+    ...pickOptions('session', config),
+    histogramEvery: config.histogramEvery,
+    train: data.train,
+    validation: data.validation,
+    test: data.test,
+    controller,
+    runId: job.runId,
+    resume,
+    safePointEvery: every,
+    onSafePoint(point, s) {
+      const due = point.last || s.controller.state.stopped || point.step % every === 0;
+      if (!due) return;
+      const state = captureResumeState(s, point);
+      if (point.last) paramsDigest = digest(state.params);
+      const checkpoint = toCheckpoint(state, {
+        runId: job.runId,
+        model: run.model,
+        config,
+        cursor: { epoch: point.epoch, position: point.position, stepsPerEpoch: s.schedule.stepsPerEpoch },
+      });
+      const bytes = Buffer.concat(encodeCheckpoint(checkpoint));
+      // In order, and awaited before the job ends: the newest write wins.
+      saving = saving.then(() => redis.set(keys.checkpoint, bytes));
+    },
+  });
+  const stopControls = followRedisControls(redis, keys.control, controller);
+  let testAccuracy: number | undefined;
+  let reason = 'completed' as 'completed' | 'stopped';
+  let step = 0;
+  try {
+    await lastValueFrom(
+      session.events$.pipe(
+        tap((e) => {
+          if (e.type === 'eval' && e.split === 'test') testAccuracy = e.accuracy;
+          if (e.type === 'step') step = e.step;
+          if (e.type === 'end') {
+            reason = e.reason;
+            // A drain is not the run's end: another worker goes on from the checkpoint.
+            if (ctx.draining() && e.reason === 'stopped') return;
+          }
+          relay.push(e.type === 'start' ? { ...e, config: { ...config, name: job.name } } : e);
+        }),
+      ),
+    );
+  } finally {
+    stopControls();
+    await relay.close();
+    await saving;
+  }
+  const drained = ctx.draining() && reason === 'stopped';
+  if (!drained) {
+    await redis.expire(keys.events, FINISHED_TTL_SECONDS);
+    await redis.expire(keys.checkpoint, FINISHED_TTL_SECONDS);
+  }
+  return {
+    runId: job.runId,
+    reason: drained ? 'drained' : reason,
+    step,
+    testAccuracy,
+    paramsDigest,
+    worker: ctx.worker,
+    resumedFrom: resume?.step,
+  };
+}
+
+/** SHA-256 of a float array's bytes. */
+export function digest(values: Float32Array): string {
+  return createHash('sha256')
+    .update(Buffer.from(values.buffer, values.byteOffset, values.byteLength))
+    .digest('hex');
+}
+
+/** Takes the run's control requests from its Redis list every 200 ms and applies them. */
+function followRedisControls(redis: Redis, key: string, controller: RunController): () => void {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    redis
+      .lpop(key, 100)
+      .then((items) => {
+        for (const item of items ?? []) applyControl(controller, item);
+      })
+      .catch(() => {}) // Redis away: the next poll tries again
+      .finally(() => {
+        busy = false;
+      });
+  }, 200);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** A control request as the submitter or hub wrote it: `{ action, lr? }`; anything else is ignored. */
+export function applyControl(controller: RunController, item: string): void {
+  let m: { action?: unknown; lr?: unknown };
+  try {
+    m = JSON.parse(item) as typeof m;
+  } catch {
+    return;
+  }
+  if (!(CONTROL_ACTIONS as readonly unknown[]).includes(m.action)) return;
+  try {
+    if (m.action === 'pause') controller.pause();
+    else if (m.action === 'resume') controller.resume();
+    else if (m.action === 'stop') controller.stop();
+    else controller.setLearningRate(typeof m.lr === 'number' ? m.lr : undefined);
+  } catch {
+    // An lr out of range: refused by the controller, nothing changes.
+  }
+}
