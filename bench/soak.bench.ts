@@ -33,8 +33,8 @@ const probe = join(store, 'memory.json');
 const args = [
   '--import',
   'tsx',
-  '--import',
-  './bench/helpers/memory-probe.mjs',
+  '--require',
+  './bench/helpers/memory-probe.cjs',
   'src/cli/main.ts',
   'train',
   '--epochs',
@@ -68,7 +68,7 @@ function progress(db: Database.Database): { step: number; elapsedMs: number } | 
   return row && { step: row.step, elapsedMs: row.value };
 }
 
-/** The child's own view of its memory (bench/helpers/memory-probe.mjs), in MB. */
+/** The child's own view of its memory (bench/helpers/memory-probe.cjs), in MB. */
 function heapMb(): { heap: number; external: number; arrayBuffers: number } {
   try {
     const m = JSON.parse(readFileSync(probe, 'utf8')) as NodeJS.MemoryUsage;
