@@ -118,6 +118,11 @@ export class PoolRunner implements Runner {
       minThreads: lanes,
       maxThreads: lanes,
       idleTimeout: 60_000,
+      // Piscina's default parks an idle thread in a synchronous Atomics.wait loop, so its event loop
+      // never turns: a sync chunk's wake-up port, closed by the lane, was then never released (its
+      // native message-port data stayed in the worker and the main thread: ~7 KB a chunk, a chunk
+      // every ≤ 50 steps). Between tasks the threads wait on their event loop instead.
+      atomics: 'disabled',
       // Bounded: at most `ring` steps of gradient tasks plus one update and one evaluation in flight.
       maxQueue: lanes * (o.plan.ring + 2),
     });
