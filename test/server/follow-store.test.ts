@@ -13,7 +13,7 @@ import { followStore, type StoreFollower } from '../../src/server/follow-store.j
 import { DB_FILE } from '../../src/store/database.js';
 import { createRunRecorder, type RunRecorder } from '../../src/store/recorder.js';
 import { RunStore } from '../../src/store/run-store.js';
-import type { TrainEvent } from '../../src/train/events.js';
+import { startEvent, stepEvent } from '../helpers/event-fixtures.js';
 import { connect, type TestClient } from './clients.js';
 
 let dir: string;
@@ -60,27 +60,8 @@ function latest(runId: string): { state?: RunState; info?: RunUpdate['info']; hi
   return out;
 }
 
-const start = (totalSteps: number): TrainEvent => ({
-  type: 'start',
-  runId: 'x',
-  config: {},
-  totalSteps,
-  stepsPerEpoch: 10,
-  paramCount: 7,
-  time: Date.now(),
-});
-const step = (n: number): TrainEvent => ({
-  type: 'step',
-  step: n,
-  epoch: 0,
-  loss: 1 / n,
-  lr: 0.1,
-  samples: 10,
-  samplesPerSecond: 100,
-  elapsedMs: 10 * n,
-  skipped: false,
-  gradNorm: 1,
-});
+const start = (totalSteps: number) => startEvent(totalSteps);
+const step = stepEvent;
 
 function record(recorder: RunRecorder, from: number, to: number): void {
   for (let s = from; s <= to; s++) recorder.record(step(s));
@@ -98,7 +79,11 @@ describe('followStore', () => {
     );
     trainer.updateRun('old', { status: 'completed' });
     await startHub();
-    await client.until(() => latest('old').state?.endReason === 'completed', 5000);
+    // (A hello carries the state at once and the steps in the next frame.)
+    await client.until(
+      () => latest('old').state?.endReason === 'completed' && client.steps.get('old')?.length === 3,
+      5000,
+    );
     expect(client.steps.get('old')).toEqual([1, 2, 3]);
 
     const run = trainer.createRun({ id: 'new', name: 'later', config: { optimizer: { name: 'adam' } } });

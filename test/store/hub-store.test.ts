@@ -15,6 +15,7 @@ import { createRunRecorder, STORED_HISTOGRAM_SNAPSHOTS } from '../../src/store/r
 import { RunStore } from '../../src/store/run-store.js';
 import { storedRunEvents } from '../../src/store/stored-events.js';
 import type { TrainEvent } from '../../src/train/events.js';
+import { startEvent, stepEvent } from '../helpers/event-fixtures.js';
 
 let dir: string;
 let store: RunStore;
@@ -27,27 +28,8 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const start = (totalSteps: number): TrainEvent => ({
-  type: 'start',
-  runId: 'r',
-  config: { plan: 'big' },
-  totalSteps,
-  stepsPerEpoch: 10,
-  paramCount: 7,
-  time: 1,
-});
-const step = (n: number): TrainEvent => ({
-  type: 'step',
-  step: n,
-  epoch: 0,
-  loss: 1 / n,
-  lr: 0.1,
-  samples: 10,
-  samplesPerSecond: 100,
-  elapsedMs: 10 * n,
-  skipped: false,
-  gradNorm: 1,
-});
+const start = (totalSteps: number) => startEvent(totalSteps, { plan: 'big' });
+const step = stepEvent;
 const histogram = (n: number, layer = 'layer1'): TrainEvent => ({
   type: 'histogram',
   step: n,
@@ -73,7 +55,16 @@ describe('the event log', () => {
     expect(store.loggedEvents('r')[0].event).toMatchObject({ type: 'start', config: {}, totalSteps: 4 });
 
     const replay = storedRunEvents(store, store.getRun('r')!);
-    expect(replay.map((e) => e.type)).toEqual(['start', 'step', 'paused', 'step', 'histogram', 'lr', 'step', 'end']);
+    expect(replay.map((e) => e.type)).toEqual([
+      'start',
+      'step',
+      'paused',
+      'step',
+      'histogram',
+      'lr',
+      'step',
+      'end',
+    ]);
     // The start carries the row's config and name (the page names runs by config.name).
     expect(replay[0]).toMatchObject({ totalSteps: 4, config: { batchSize: 10, name: 'lr-probe' } });
   });
@@ -145,7 +136,9 @@ describe('control requests', () => {
     try {
       store.sendControl('a', 'pause');
       store.sendControl('a', 'setLearningRate', 0.5);
-      await expect.poll(() => controller.state, { timeout: 2000 }).toMatchObject({ paused: true, lrOverride: 0.5 });
+      await expect
+        .poll(() => controller.state, { timeout: 2000 })
+        .toMatchObject({ paused: true, lrOverride: 0.5 });
       // A row written by something else with an lr out of range: the controller refuses it, said once.
       store.sendControl('a', 'setLearningRate', 1e308);
       await expect.poll(() => lines.length, { timeout: 2000 }).toBe(1);
