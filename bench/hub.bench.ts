@@ -158,6 +158,13 @@ interface TrainerRun {
   /** step → Date.now() when its JSON line was read here. */
   readonly printedAt: Map<number, number>;
   readonly stderr: string;
+  /**
+   * The gap after each step that took histograms, less the median gap after the others (the run's own
+   * clock, after WARMUP_STEPS): what a histogram costs the run, a measure that load changes less.
+   */
+  readonly histogramStallsMs: number[];
+  /** Their sum over the run's time after WARMUP_STEPS. */
+  readonly histogramShare: number;
 }
 
 /** Starts `gradstream train --json` on `store`; `started` resolves at its first step line. */
@@ -170,6 +177,7 @@ function startTrainer(store: string, steps: number, flags: readonly string[]) {
   });
   const printedAt = new Map<number, number>();
   const elapsed = new Map<number, number>();
+  const histogramSteps = new Set<number>();
   let runId = '';
   let batchSize = Number.NaN;
   let onFirst: () => void = () => {};
@@ -188,6 +196,8 @@ function startTrainer(store: string, steps: number, flags: readonly string[]) {
     if (e.type === 'start') {
       runId = e.runId;
       batchSize = e.config.plan.batchSize;
+    } else if (e.type === 'histogram') {
+      histogramSteps.add(e.step);
     } else if (e.type === 'step') {
       if (printedAt.size === 0) onFirst();
       printedAt.set(e.step, now);
@@ -200,7 +210,15 @@ function startTrainer(store: string, steps: number, flags: readonly string[]) {
     if (code !== 0) throw new Error(`train exit ${code}: ${stderr}`);
     const last = Math.max(...elapsed.keys());
     const ms = elapsed.get(last)! - elapsed.get(WARMUP_STEPS)!;
-    return { runId, samplesPerSecond: ((last - WARMUP_STEPS) * batchSize * 1000) / ms, printedAt, stderr };
+    const gaps = [...elapsed].filter(([step]) => step >= WARMUP_STEPS && elapsed.has(step + 1));
+    const gap = (step: number) => elapsed.get(step + 1)! - elapsed.get(step)!;
+    const usual = median(gaps.filter(([step]) => !histogramSteps.has(step)).map(([step]) => gap(step)));
+    const histogramStallsMs = gaps
+      .filter(([step]) => histogramSteps.has(step))
+      .map(([step]) => gap(step) - usual);
+    const samplesPerSecond = ((last - WARMUP_STEPS) * batchSize * 1000) / ms;
+    const histogramShare = histogramStallsMs.reduce((sum, x) => sum + x, 0) / ms;
+    return { runId, samplesPerSecond, printedAt, stderr, histogramStallsMs, histogramShare };
   });
   return { pid: child.pid!, started, done };
 }
@@ -288,6 +306,8 @@ async function phase1(rounds: number, steps: number, flags: readonly string[], d
   const rates = { bare: [] as number[], hub: [] as number[], noHist: [] as number[] };
   const latencies: number[] = [];
   const toFrame: number[] = [];
+  const stalls: number[] = [];
+  const shares: number[] = [];
   let missing = 0;
   for (let r = 0; r < rounds; r++) {
     const runBare = async () => {
@@ -296,6 +316,8 @@ async function phase1(rounds: number, steps: number, flags: readonly string[], d
     const runHub = async () => {
       const out = await watched(hubStore, steps, flags);
       rates.hub.push(out.run.samplesPerSecond);
+      stalls.push(...out.run.histogramStallsMs);
+      shares.push(out.run.histogramShare);
       latencies.push(...out.latencies);
       toFrame.push(...out.toFrame);
       missing += out.missing;
@@ -319,6 +341,8 @@ async function phase1(rounds: number, steps: number, flags: readonly string[], d
     noHistRatios: ratio(rates.noHist, rates.bare),
     histRatios: ratio(rates.hub, rates.noHist),
     latencies,
+    stalls,
+    shares,
     toFrame,
     missing,
   };
@@ -378,6 +402,7 @@ async function main(rounds: number, steps: number, cpuSteps: number, flags: read
         `| **paired ratio** standing dashboard / headless, median of ${rounds} ${range(p1.ratios)} | ${median(p1.ratios).toFixed(3)} | ≥ 0.95 |`,
         `| paired ratio without histograms / headless ${range(p1.noHistRatios)} | ${median(p1.noHistRatios).toFixed(3)} | |`,
         `| paired ratio with / without histograms ${range(p1.histRatios)} | ${median(p1.histRatios).toFixed(3)} | |`,
+        `| a histogram step's stall (the gap after it less the usual gap), median; its share of a run, median | ${median(p1.stalls).toFixed(1)} ms; ${(100 * median(p1.shares)).toFixed(1)}% | |`,
         `| follow latency p50, trainer's line → client (${lat.length} step arrivals, ${p1.missing} never arrived) | ${quantile(lat, 0.5).toFixed(0)} ms | ≤ 500 ms |`,
         `| follow latency p99 | ${quantile(lat, 0.99).toFixed(0)} ms | ≤ 1500 ms |`,
         `| of which trainer's line → the frame's build on the server, p50 / p99 | ${quantile(frame, 0.5).toFixed(0)} / ${quantile(frame, 0.99).toFixed(0)} ms | |`,
