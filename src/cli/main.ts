@@ -10,6 +10,7 @@ import { ConfigProblems } from './problems.js';
 import { registerResumeCommand } from './resume-command.js';
 import { registerRunsCommands } from './runs-command.js';
 import { registerTrainCommand } from './train-command.js';
+import { registerWorkerCommand } from './worker-command.js';
 
 const program = new Command('gradstream')
   .description(
@@ -22,6 +23,7 @@ registerResumeCommand(program);
 registerRunsCommands(program);
 registerDashboardCommand(program);
 registerLabCommand(program);
+registerWorkerCommand(program);
 oneLineErrors(program, 'gradstream');
 
 /**
@@ -54,7 +56,10 @@ try {
     await pageAfterOutcomeLine(error); // a failed run's page may stay until Ctrl-C (keep-page.ts)
     // A run that failed exits 1; bad input (a config, a store, a checkpoint) exits 2.
     const failed =
-      error.code === 'ERR_NON_FINITE' || error.code === 'ERR_WORKER' || error.code === 'ERR_WRITE';
+      error.code === 'ERR_NON_FINITE' ||
+      error.code === 'ERR_WORKER' ||
+      error.code === 'ERR_WRITE' ||
+      error.code === 'ERR_QUEUE';
     process.exit(failed ? 1 : 2);
   }
   throw error;

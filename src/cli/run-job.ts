@@ -252,8 +252,13 @@ function flushAtCheckpoints(log: (line: string) => void) {
   };
 }
 
-/** Human display of one event. */
-function report(e: TrainEvent, progress: ProgressReporter, schedule: BatchSchedule, batchSize: number): void {
+/** Human display of one event (shared with `train --queue`, which reads the schedule from the start event). */
+export function report(
+  e: TrainEvent,
+  progress: ProgressReporter,
+  schedule: Pick<BatchSchedule, 'totalSteps' | 'stepsPerEpoch'>,
+  batchSize: number,
+): void {
   if (e.type === 'step') {
     progress.update({
       step: e.step,

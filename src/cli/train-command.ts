@@ -10,6 +10,7 @@ import { addOptionFlags, addWaitFlags, flagOverrides } from './flags.js';
 import { pageAfterOutcomeLine } from './keep-page.js';
 import { ConfigProblems } from './problems.js';
 import { runJob } from './run-job.js';
+import { submitJob } from './submit-job.js';
 
 /** Adds `train` to the program. */
 export function registerTrainCommand(program: Command): void {
@@ -18,13 +19,25 @@ export function registerTrainCommand(program: Command): void {
     .description('train an MLP (default: on real MNIST, with the live dashboard) and store the run')
     .option('--config <file>', 'JSON or YAML config file; flags override it');
   addOptionFlags(command).option('--json', 'print every event as a JSON line on stdout');
+  // Not a table row: how this process runs the job, not part of the run; its credentials must never
+  // reach the store.
+  command.option(
+    '--queue <url>',
+    'train on a `gradstream worker` through this Redis queue (redis://[user:password@]host[:port][/db]) ' +
+      "and follow the run from here; its data paths are the worker's (see --data-root there)",
+  );
   addWaitFlags(command).action(async (_options, cmd: Command) => {
     const file = cmd.opts().config as string | undefined;
+    const { json, wait, queue } = cmd.opts() as { json?: boolean; wait?: boolean; queue?: string };
     const base = file ? loadConfigFile(file) : {};
-    const result = validateConfig(mergeConfig(base, flagOverrides(cmd)), { checkFiles: true });
+    // A queued run's data files are on the worker, which checks them when it takes the run.
+    const result = validateConfig(mergeConfig(base, flagOverrides(cmd)), { checkFiles: queue === undefined });
     if (!result.ok) throw new ConfigProblems(result.problems);
-    const { json, wait } = cmd.opts() as { json?: boolean; wait?: boolean };
-    const outcome = await runJob({ config: result.config, output: { json: Boolean(json), wait } });
+    const output = { json: Boolean(json), wait };
+    const outcome =
+      queue === undefined
+        ? await runJob({ config: result.config, output })
+        : await submitJob({ config: result.config, queue, output });
     finish(outcome);
     await pageAfterOutcomeLine(outcome);
   });
