@@ -2,12 +2,16 @@
 // started by any process appear within a second and stream; finished ones keep their history — and
 // steers running runs through the store, until Ctrl-C. `train` and `lab` find it through the store's
 // registry and show their runs here instead of starting their own server.
-// A read-only store is shown without steering; a missing folder, a damaged store, a bad --limit or a
-// taken port is one line and exit 2.
+// With `--queue URL` it also records every run on that job queue in the store (queue-recorder.ts), so
+// runs trained on other machines show and are steered as local ones; the URL is only shown masked.
+// A read-only store is shown without steering; a missing folder, a damaged store, a bad --limit or
+// --queue, a read-only store with --queue, or a taken port is one line and exit 2.
 
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { GradstreamError } from '../errors.js';
+import { type QueueRecorder, recordQueue } from '../queue/queue-recorder.js';
+import { parseQueueUrl } from '../queue/queue-url.js';
 import { startDashboardServer } from '../server/dashboard-server.js';
 import { followStore } from '../server/follow-store.js';
 import { storeAt, storeProblem } from '../store/database.js';
@@ -39,11 +43,23 @@ export function registerDashboardCommand(program: Command): void {
     .option('--host <address>', 'address to bind (others than loopback need a token)', '127.0.0.1')
     .option('--port <n>', 'port, 0 for any free one', '8080')
     .option('--limit <n>', 'newest stored runs to show at start (new runs always appear)', '20')
-    .action(async (options: { store: string; host: string; port: string; limit: string }) => {
+    .option(
+      '--queue <url>',
+      'also record every run on this job queue (redis://[user:password@]host[:port][/db]) in the store',
+    )
+    .action(async (options: { store: string; host: string; port: string; limit: string; queue?: string }) => {
       const limit = positiveInt('--limit', options.limit);
+      const queueShown = options.queue === undefined ? undefined : parseQueueUrl(options.queue).shown;
       const dir = resolve(options.store);
       if (storeAt(dir) === 'missing') throw storeProblem(dir, 'folder not found');
       const { store, writable } = openStore(dir);
+      if (queueShown !== undefined && !writable) {
+        store.close();
+        throw new GradstreamError(
+          'ERR_INVALID_OPTION',
+          `--queue ${queueShown}: the run store ${store.file} is read-only, and queued runs are recorded in it; give a writable --store`,
+        );
+      }
       const port = Number(options.port);
       const server = await startDashboardServer({
         host: options.host,
@@ -64,6 +80,8 @@ export function registerDashboardCommand(program: Command): void {
         throw error;
       }
       if (writable) store.registerDashboard(server.url);
+      const queued: QueueRecorder | undefined =
+        options.queue === undefined ? undefined : recordQueue(store, { queue: options.queue, log });
       // Listening for the signals before saying where the page is: whoever reads that line may stop us.
       const signalled = new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
@@ -73,9 +91,11 @@ export function registerDashboardCommand(program: Command): void {
       log(
         `gradstream: ${count} stored run(s) at ${server.url} — following ${store.file}` +
           (writable ? '' : ' (read-only: runs are shown, not steered)') +
+          (queued ? ` and recording the runs of queue ${queued.shown}` : '') +
           '; Ctrl-C to quit',
       );
       await signalled;
+      await queued?.close(); // runs still training are taken on by the next hub
       follower.stop();
       store.close(); // unregisters: a `train` started from now on serves its own page
       await server.close();

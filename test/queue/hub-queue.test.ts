@@ -1,0 +1,191 @@
+// The hub across machines against a real Redis, a real worker, a real store, server and socket: a run
+// submitted to the queue is recorded in the hub's store as it trains, the standing page's follower
+// shows it live, the page's pause, resume and stop reach the worker through the store and Redis, and
+// a run another live process records on the same store is left to it.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Subscription } from 'rxjs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/validate.js';
+import type { RunState } from '../../src/protocol/server-messages.js';
+import { type QueueRecorder, recordQueue } from '../../src/queue/queue-recorder.js';
+import { type RunWorker, startRunWorker } from '../../src/queue/run-worker.js';
+import { submitRun } from '../../src/queue/submit.js';
+import { type DashboardServer, startDashboardServer } from '../../src/server/dashboard-server.js';
+import { followStore, type StoreFollower } from '../../src/server/follow-store.js';
+import { DB_FILE } from '../../src/store/database.js';
+import { RunStore } from '../../src/store/run-store.js';
+import type { TrainEvent } from '../../src/train/events.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { connect, type TestClient } from '../server/clients.js';
+
+let redis: TestRedis;
+let worker: RunWorker;
+let dir: string;
+let store: RunStore;
+let server: DashboardServer;
+let follower: StoreFollower;
+let hub: QueueRecorder;
+let client: TestClient;
+const hubLines: string[] = [];
+const quiet = () => {};
+
+beforeAll(async () => {
+  redis = await startRedis();
+  worker = await startRunWorker({ queue: redis.url, workers: 1, log: quiet });
+});
+afterAll(async () => {
+  await worker?.close();
+  await redis?.stop();
+});
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gradstream-hub-queue-'));
+  store = RunStore.open({ dir, onLeaseProblem: quiet });
+  server = await startDashboardServer({ port: 0, control: true, intervalMs: 20, log: quiet });
+  follower = followStore(store, server, { pollMs: 50, control: true, log: quiet });
+  hub = recordQueue(store, { queue: redis.url, scanMs: 500, log: (l) => hubLines.push(l) });
+  await hub.ready;
+  client = await connect(server.port);
+  await client.until(() => client.messages.some((m) => m.type === 'hello'));
+});
+afterEach(async () => {
+  client?.ws.close();
+  await hub?.close();
+  follower?.stop();
+  await server?.close();
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const small = (steps: number) =>
+  parseConfig({
+    model: { hidden: [16] },
+    batchSize: 50,
+    steps,
+    data: { trainLimit: 1000 },
+    workers: 1,
+    seed: 3,
+  });
+
+/** The latest state the page's client was sent for `runId`. */
+function pageState(runId: string): RunState | undefined {
+  let state: RunState | undefined;
+  for (const m of client.messages) {
+    if (m.type !== 'hello' && m.type !== 'frame') continue;
+    for (const r of m.runs) if (r.runId === runId && r.state) state = r.state;
+  }
+  return state;
+}
+
+const controllable = (runId: string) =>
+  client.messages.some(
+    (m) =>
+      (m.type === 'hello' || m.type === 'frame') &&
+      m.runs.some((r) => r.runId === runId && r.info?.controllable),
+  );
+
+/** Submits a run and collects its events; resolves at its end. */
+function submit(runId: string, steps: number, name?: string) {
+  const events: TrainEvent[] = [];
+  let subscription: Subscription | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    subscription = submitRun(small(steps), { queue: redis.url, runId, ...(name ? { name } : {}) }).subscribe({
+      next: (e) => events.push(e),
+      error: reject,
+      complete: resolve,
+    });
+  });
+  return { events, done, stop: () => subscription?.unsubscribe() };
+}
+
+const lossSteps = (runId: string) =>
+  store
+    .metricsFrom(runId, 0)
+    .filter((p) => p.name === 'loss')
+    .map((p) => p.step);
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('gradstream dashboard --queue (the hub across machines)', () => {
+  it('records a remote run as it trains; the page shows it live and its pause, resume and stop reach the worker', async () => {
+    const run = submit('hub-1', 50_000, 'remote');
+    await client.until(() => controllable('hub-1') && (client.steps.get('hub-1')?.length ?? 0) > 20, 30_000);
+    const row = store.getRun('hub-1');
+    expect(row).toMatchObject({ status: 'running', name: 'remote' });
+    expect(JSON.stringify(row?.config)).not.toContain('redis://');
+    expect(row?.config).toMatchObject({ steps: 50_000, model: { hidden: [16] } });
+
+    const send = (m: object) =>
+      client.ws.send(
+        JSON.stringify({ v: 1, type: 'control', runId: 'hub-1', token: server.controlToken, ...m }),
+      );
+    send({ action: 'pause' });
+    // The worker paused: its submitter hears it, and the page shows it through the store.
+    await expect.poll(() => run.events.some((e) => e.type === 'paused'), { timeout: 10_000 }).toBe(true);
+    await client.until(() => pageState('hub-1')?.status === 'paused', 10_000);
+    const stepsWhenPaused = run.events.filter((e) => e.type === 'step').length;
+    await new Promise((r) => setTimeout(r, 600));
+    expect(run.events.filter((e) => e.type === 'step').length).toBe(stepsWhenPaused);
+
+    send({ action: 'resume' });
+    await expect.poll(() => run.events.some((e) => e.type === 'resumed'), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(() => run.events.filter((e) => e.type === 'step').length, { timeout: 10_000 })
+      .toBeGreaterThan(stepsWhenPaused + 20);
+    send({ action: 'stop' });
+    await run.done;
+
+    const end = run.events.at(-1);
+    expect(end).toMatchObject({ type: 'end', reason: 'stopped' });
+    const last = (end as { step: number }).step;
+    expect(last).toBeLessThan(50_000);
+    // The store holds every step once, ends as the run did, and logged its pause and resume.
+    await expect.poll(() => store.getRun('hub-1')?.status, { timeout: 5000 }).toBe('stopped');
+    expect(lossSteps('hub-1')).toEqual(range(1, last));
+    expect(
+      store
+        .loggedEvents('hub-1')
+        .map((l) => l.event.type)
+        .filter((t) => t !== 'histogram'),
+    ).toEqual(['start', 'paused', 'resumed']);
+    // The page drew one curve, every step once, and shows the end.
+    await client.until(() => pageState('hub-1')?.endReason === 'stopped', 10_000);
+    expect(client.steps.get('hub-1')).toEqual(range(1, last));
+    expect(client.problems).toEqual([]);
+    expect(hubLines.join('\n')).toContain(`queue ${redis.url}: recording run hub-1`);
+  });
+
+  it('takes on the runs already in the queue when it starts, and leaves a run another live process records', async () => {
+    // A row recorded by another live process (the test's parent stands in for a `train --queue` submitter).
+    store.createRun({ id: 'theirs', config: {} });
+    const db = new Database(join(dir, DB_FILE));
+    db.prepare('UPDATE runs SET lease_pid = ?, lease_expires_at = ? WHERE id = ?').run(
+      process.ppid,
+      Date.now() + 600_000,
+      'theirs',
+    );
+    db.close();
+    expect(store.getRun('theirs')?.status).toBe('running');
+
+    await hub.close();
+    const early = submit('early', 300);
+    await expect
+      .poll(() => early.events.filter((e) => e.type === 'step').length, { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    // A hub started after the run: it lists the queue and records the run from its first step.
+    hub = recordQueue(store, { queue: redis.url, scanMs: 500, log: (l) => hubLines.push(l) });
+    await hub.ready;
+    const theirs = submit('theirs', 60);
+    await Promise.all([early.done, theirs.done]);
+
+    await expect.poll(() => store.getRun('early')?.status, { timeout: 10_000 }).toBe('completed');
+    expect(lossSteps('early')).toEqual(range(1, 300));
+    expect(theirs.events.at(-1)).toMatchObject({ type: 'end', reason: 'completed', step: 60 });
+    await new Promise((r) => setTimeout(r, 1200)); // two scans
+    expect(lossSteps('theirs')).toEqual([]);
+    expect(store.getRun('theirs')?.status).toBe('running');
+    expect(hubLines.join('\n')).not.toContain('recording run theirs');
+  });
+});
