@@ -411,7 +411,10 @@ export const RUN_OPTIONS = {
     goes: 'session',
   }),
   histogramEvery: option(int(0), {
-    default: 50,
+    // A histogram step stalls the run ~6–9 ms (a probe batch forward and backward on the main thread,
+    // the workers resting) against ~1.5 ms a step: every 50 steps cost 6–10% of a run with a
+    // dashboard (BENCHMARKS.md, the hub); every 250, ~2%. A 3-epoch MNIST run still gets ~7 snapshots.
+    default: 250,
     description:
       'histograms of weights, gradients and activations after step 1 and every n steps (0: off; the CLI takes them only for a dashboard)',
     flag: numeric('--histogram-every <n>'),
