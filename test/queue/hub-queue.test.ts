@@ -1,12 +1,15 @@
 // The hub across machines against a real Redis, a real worker, a real store, server and socket: a run
 // submitted to the queue is recorded in the hub's store as it trains, the standing page's follower
 // shows it live, the page's pause, resume and stop reach the worker through the store and Redis, and
-// a run another live process records on the same store is left to it.
+// a run another live process records on the same store is left to it. As processes: `gradstream
+// dashboard --queue` with credentials in the URL records a remote run beside a `train --queue` that
+// records its own, and shows the credentials nowhere.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Redis } from 'ioredis';
 import type { Subscription } from 'rxjs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/validate.js';
@@ -19,6 +22,7 @@ import { followStore, type StoreFollower } from '../../src/server/follow-store.j
 import { DB_FILE } from '../../src/store/database.js';
 import { RunStore } from '../../src/store/run-store.js';
 import type { TrainEvent } from '../../src/train/events.js';
+import { startCli } from '../helpers/cli-process.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { connect, type TestClient } from '../server/clients.js';
 
@@ -187,5 +191,107 @@ describe('gradstream dashboard --queue (the hub across machines)', () => {
     expect(lossSteps('theirs')).toEqual([]);
     expect(store.getRun('theirs')?.status).toBe('running');
     expect(hubLines.join('\n')).not.toContain('recording run theirs');
+  });
+
+  it('a hub that died mid-run is followed by the next one, which records the rest once', async () => {
+    const run = submit('handover', 3000);
+    await expect.poll(() => lossSteps('handover').length, { timeout: 30_000 }).toBeGreaterThan(300);
+    // The first hub goes away with the run in progress; its lease lapses (as when its process dies).
+    await hub.close();
+    follower.stop();
+    await server.close();
+    store.close();
+    const db = new Database(join(dir, DB_FILE));
+    db.prepare('UPDATE runs SET lease_expires_at = 0 WHERE id = ?').run('handover');
+    db.close();
+    store = RunStore.open({ dir, onLeaseProblem: quiet });
+    const before = lossSteps('handover').length;
+    expect(store.getRun('handover')?.status).toBe('interrupted');
+    server = await startDashboardServer({ port: 0, control: true, intervalMs: 20, log: quiet });
+    follower = followStore(store, server, { pollMs: 50, control: true, log: quiet });
+    hub = recordQueue(store, { queue: redis.url, scanMs: 500, log: (l) => hubLines.push(l) });
+    await run.done;
+    expect(run.events.at(-1)).toMatchObject({ type: 'end', reason: 'completed', step: 3000 });
+    await expect.poll(() => store.getRun('handover')?.status, { timeout: 10_000 }).toBe('completed');
+    expect(before).toBeLessThan(3000);
+    expect(lossSteps('handover')).toEqual(range(1, 3000));
+    const starts = store.loggedEvents('handover').filter((l) => l.event.type === 'start');
+    expect(starts).toHaveLength(1);
+  });
+
+  it('as processes: `dashboard --queue` records a remote run beside a `train --queue` recording its own, credentials nowhere', async () => {
+    const password = 'pw-Hub-93kq';
+    const admin = new Redis(redis.url);
+    await admin.call('ACL', 'SETUSER', 'hubuser', 'on', `>${password}`, '~*', '&*', '+@all');
+    await admin.quit();
+    const url = redis.url.replace('redis://', `redis://hubuser:${password}@`);
+    const cliStore = mkdtempSync(join(tmpdir(), 'gradstream-hub-cli-'));
+    const hubCli = startCli(['dashboard', '--store', cliStore, '--port', '0', '--queue', url]);
+    try {
+      const [, shown] = await hubCli.waitFor(/recording the runs of queue (\S+);/, 'stderr', 60_000);
+      expect(shown).toBe(`redis://***:***@127.0.0.1:${redis.port}`);
+      // A run only the hub records, and one its submitter records on the same store.
+      const remote = submit('cli-remote', 80, 'remote-cli');
+      const file = join(cliStore, 'config.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          model: { hidden: [16] },
+          batchSize: 50,
+          steps: 60,
+          data: { trainLimit: 1000 },
+          workers: 1,
+        }),
+      );
+      const trainer = startCli(['train', '--config', file, '--queue', url, '--json', '--store', cliStore]);
+      const [, ownId] = await trainer.waitFor(/run (\S+): submitted to/, 'stderr', 60_000);
+      await remote.done;
+      expect(await trainer.exited).toEqual({ code: 0, signal: null });
+      await hubCli.waitFor(/run cli-remote: completed after step 80/);
+
+      const reader = RunStore.open({ dir: cliStore, readonly: true });
+      try {
+        expect(reader.getRun('cli-remote')).toMatchObject({ status: 'completed', name: 'remote-cli' });
+        expect(reader.metricsFrom('cli-remote', 0).filter((p) => p.name === 'loss')).toHaveLength(80);
+        // The submitter's run: recorded once, by the submitter.
+        expect(reader.getRun(ownId!)?.status).toBe('completed');
+        expect(
+          reader
+            .metricsFrom(ownId!, 0)
+            .filter((p) => p.name === 'loss')
+            .map((p) => p.step),
+        ).toEqual(range(1, 60));
+      } finally {
+        reader.close();
+      }
+      expect(hubCli.out.stderr).not.toContain(`recording run ${ownId}`);
+      hubCli.kill('SIGINT');
+      expect(await hubCli.exited).toEqual({ code: 0, signal: null });
+      const files = readdirSync(cliStore, { recursive: true })
+        .map((f) => join(cliStore, String(f)))
+        .filter((f) => statSync(f).isFile());
+      const outputs = [hubCli, trainer].flatMap((c) => [c.out.stdout, c.out.stderr]).join('\n');
+      for (const text of [outputs, ...files.map((f) => readFileSync(f).toString('latin1'))]) {
+        expect(text).not.toContain(password);
+        expect(text).not.toContain('hubuser');
+      }
+      // A queue URL that is not one: one line naming the flag, its credentials masked, exit 2.
+      const bad = startCli([
+        'dashboard',
+        '--store',
+        cliStore,
+        '--port',
+        '0',
+        '--queue',
+        'http://eve:pw-x@host',
+      ]);
+      expect((await bad.exited).code).toBe(2);
+      expect(bad.out.stderr).toMatch(/--queue must be a Redis URL .*got http:\/\/\*\*\*:\*\*\*@host/);
+      expect(bad.out.stderr).not.toContain('pw-x');
+    } finally {
+      hubCli.kill('SIGKILL');
+      await hubCli.exited;
+      rmSync(cliStore, { recursive: true, force: true });
+    }
   });
 });
