@@ -4,7 +4,8 @@
 
 import { type Command, InvalidArgumentError } from 'commander';
 import { LAB_NAMES, LABS, type LabName } from '../labs/registry.js';
-import { runLab } from '../labs/run-lab.js';
+import { checkLabQueue, runLab } from '../labs/run-lab.js';
+import { maskUrl } from '../queue/queue-url.js';
 import { type DashboardServer, startDashboardServer } from '../server/dashboard-server.js';
 import { storeAt } from '../store/database.js';
 import { RunStore } from '../store/run-store.js';
@@ -57,6 +58,7 @@ interface LabFlags {
   epochs?: number;
   trials?: number;
   earlyStop?: { afterEpochs: number; minAccuracy: number };
+  queue?: string;
 }
 
 /** The lab settings the flags ask for (the shortcuts, then every `--set`). */
@@ -96,6 +98,10 @@ export function registerLabCommand(program: Command): void {
       '--early-stop <epochs:accuracy>',
       'hyperparameter-search: stop hopeless trials, e.g. 10:0.2',
       earlyStop,
+    )
+    .option(
+      '--queue <url>',
+      'put the runs on a job queue (redis://[user:pass@]host[:port]) for `gradstream worker`s (hyperparameter-search)',
     )
     .option('--no-dashboard', 'run headless')
     .option('--host <address>', 'dashboard address (others than loopback need a token)', '127.0.0.1')
@@ -147,8 +153,22 @@ async function labDashboard(
   return dashboard;
 }
 
+/** The command line as the results page shows it: a queue URL's credentials masked. */
+function shownCommand(name: LabName): string {
+  const args = process.argv.slice(process.argv.indexOf(name) + 1);
+  const shown = args.map((arg, i) =>
+    args[i - 1] === '--queue'
+      ? maskUrl(arg)
+      : arg.startsWith('--queue=')
+        ? `--queue=${maskUrl(arg.slice(8))}`
+        : arg,
+  );
+  return ['gradstream lab', name, ...shown].join(' ');
+}
+
 async function runLabCommand(name: LabName, flags: LabFlags): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  checkLabQueue(name, flags.queue); // before any page or run
   const dashboard = await labDashboard(name, flags, log);
   const keep = shouldKeepPage(flags.wait);
   const abort = new AbortController();
@@ -172,7 +192,8 @@ async function runLabCommand(name: LabName, flags: LabFlags): Promise<void> {
       dashboard,
       log,
       signal: abort.signal,
-      command: ['gradstream lab', name, ...process.argv.slice(process.argv.indexOf(name) + 1)].join(' '),
+      queue: flags.queue,
+      command: shownCommand(name),
     });
   } catch (error) {
     // The page may stay for the error's line (main.ts prints it, then `pageAfterOutcomeLine`).

@@ -1,16 +1,28 @@
 // Lab `hyperparameter-search` (book section 6.5, figure 6-24): random search over the learning rate
 // 10^U(−6, −2) and weight decay 10^U(−8, −4) for a 7-layer net on 400 training images, judged on a
 // held-out 20% validation split (never the test set). Trials run concurrently, each stored as a run.
+// Each trial is one `train` config (trialJob): a queue worker trains it as it is (`--queue`), and the
+// local run is built from it, so both give the same numbers. Every trial has the lab's seed: one
+// split (loadRunData splits with the run's seed), and the same initial weights and batch order, so
+// trials differ only in their hyperparameters.
 
-import { splitValidation, subset } from '../data/dataset.js';
-import { checkNumber } from '../errors.js';
-import { mlp } from '../nn/mlp.js';
-import { sgd } from '../optim/alias.js';
+import { buildRun } from '../config/build.js';
+import { pickOptions } from '../config/options.js';
+import type { RunConfig } from '../config/schema.js';
+import { parseConfig } from '../config/validate.js';
+import { type Dataset, splitValidation, subset } from '../data/dataset.js';
+import { checkNumber, invalidOption } from '../errors.js';
 import { RunStore } from '../store/run-store.js';
 import { accuracyCurve } from './history.js';
 import { hyperparameterFigures, searchMarkdown } from './hyperparameter-report.js';
 import type { LabDefinition } from './lab.js';
-import { type EarlyStopRule, isHopeless, log10Band, sampleTrials } from './random-search.js';
+import {
+  type EarlyStopRule,
+  isHopeless,
+  log10Band,
+  sampleTrials,
+  type TrialParams,
+} from './random-search.js';
 import { trainRuns } from './train-runs.js';
 
 /** Settings of the search. */
@@ -66,6 +78,64 @@ export interface HyperparameterSearchData {
 
 const where = 'hyperparameter-search';
 
+/** What a trial's config takes from the lab's context. */
+interface TrialContext {
+  readonly seed: number;
+  readonly workers: number;
+}
+
+/**
+ * Trial `t` as a `train` config: MNIST's first `trainSize` images split by the lab's seed, SGD at the
+ * trial's lr, the L2 penalty at its weight decay, validated every epoch, no histograms; a checkpoint
+ * every epoch, so a queued trial taken over from a dead worker loses at most one epoch.
+ */
+export function trialJob(
+  c: HyperparameterSearchConfig,
+  t: TrialParams,
+  ctx: TrialContext,
+  name: string,
+): RunConfig {
+  const stepsPerEpoch = Math.ceil(Math.round(c.trainSize * (1 - c.validationFraction)) / c.batchSize);
+  return parseConfig(
+    {
+      name,
+      model: { hidden: [...c.hidden], weightDecay: t.weightDecay },
+      optimizer: { name: 'sgd', lr: t.lr },
+      data: { trainLimit: c.trainSize, validation: c.validationFraction },
+      batchSize: c.batchSize,
+      epochs: c.epochs,
+      seed: ctx.seed,
+      workers: ctx.workers,
+      // Fixed here, not by the worker's thread count: the sums' order, and so the numbers, follow it.
+      microBatches: Math.min(ctx.workers, c.batchSize),
+      nonFinite: 'skip',
+      evalEvery: 0,
+      histogramEvery: 0,
+      checkpoint: { everySteps: Math.max(1, stepsPerEpoch) },
+      dashboard: { enabled: false },
+    },
+    // The worker checks the data files against its own data roots; here the lab's MNIST is used.
+    { checkFiles: false },
+  );
+}
+
+/** The train / validation split `loadRunData` makes of `job`'s data, taken from the MNIST images given. */
+function trialData(pool: Dataset, job: RunConfig): { train: Dataset; validation: Dataset } {
+  const limited = subset(pool, 0, Math.min(job.data.trainLimit ?? pool.n, pool.n));
+  return splitValidation(limited, { fraction: job.data.validation, seed: job.seed });
+}
+
+/** The local run of a trial's config: `labTrain`'s options built from it as a worker builds them. */
+function localConfig(job: RunConfig, data: { train: Dataset; validation: Dataset }, trackTrain: boolean) {
+  const { workers: _workers, ...plan } = buildRun(job).plan;
+  return {
+    ...plan,
+    ...pickOptions('session', job),
+    train: data.train,
+    evalEachEpoch: trackTrain ? data : { validation: data.validation },
+  };
+}
+
 /** The search lab. */
 export const hyperparameterSearch: LabDefinition<HyperparameterSearchConfig, HyperparameterSearchData> = {
   name: where,
@@ -73,6 +143,8 @@ export const hyperparameterSearch: LabDefinition<HyperparameterSearchConfig, Hyp
   description:
     'lr 10^U(−6,−2), weight decay 10^U(−8,−4), 500 images with a 20% validation split, trials stored as runs',
   recordsRuns: true,
+  // A queued trial is a `train` run: it evaluates its validation split, not the training images.
+  queueDefaults: { trackTrain: false },
   // Quick: batches of 20 give SGD five times the updates per epoch, so the good learning rates
   // separate from the rest within 6 epochs; no training-set evaluation.
   defaults: (quick) => ({
@@ -113,24 +185,35 @@ export const hyperparameterSearch: LabDefinition<HyperparameterSearchConfig, Hyp
     return c;
   },
   async run(c, ctx) {
-    const pool = subset(ctx.mnist().train, 0, c.trainSize);
-    const { train, validation } = splitValidation(pool, { fraction: c.validationFraction, seed: ctx.seed });
+    if (ctx.queue && c.trackTrain)
+      invalidOption(
+        where,
+        'trackTrain',
+        'false with --queue (a queued trial evaluates its validation split only)',
+        true,
+      );
     const sampled = sampleTrials(c.trials, c.lrExponents, c.weightDecayExponents, ctx.seed);
+    const nameOf = (t: TrialParams) => `${ctx.runIdPrefix}/trial-${String(t.index + 1).padStart(3, '0')}`;
+    const jobs = sampled.map((t) => trialJob(c, t, ctx, nameOf(t)));
+    // Every trial has the lab's seed, hence one split for all of them.
+    const split = trialData(ctx.mnist().train, jobs[0]);
+    const { train, validation } = split;
     const store = RunStore.open({ dir: ctx.storeDir });
     const rule = c.earlyStop;
     let histories: Awaited<ReturnType<typeof trainRuns>>;
     try {
       histories = await trainRuns(
-        sampled.map((t) => {
-          const name = `${ctx.runIdPrefix}/trial-${String(t.index + 1).padStart(3, '0')}`;
-          const model = mlp({ sizes: [784, ...c.hidden, 10], weightDecay: t.weightDecay });
+        sampled.map((t, i) => {
+          const name = nameOf(t);
+          const job = jobs[i];
           const settings = {
             lab: where,
             trial: t.index + 1,
             lr: t.lr,
             weightDecay: t.weightDecay,
-            seed: ctx.seed + t.index,
+            seed: job.seed,
           };
+          const model = buildRun(job).model;
           return {
             label: name.slice(ctx.runIdPrefix.length + 1),
             record: {
@@ -146,17 +229,8 @@ export const hyperparameterSearch: LabDefinition<HyperparameterSearchConfig, Hyp
               },
             },
             stopWhen: rule ? (h) => isHopeless(accuracyCurve(h, 'validation'), rule) : undefined,
-            config: {
-              model,
-              optimizer: sgd({ lr: t.lr }),
-              train,
-              batchSize: c.batchSize,
-              epochs: c.epochs,
-              seed: settings.seed,
-              nonFinite: 'skip' as const,
-              evalEachEpoch: c.trackTrain ? { train, validation } : { validation },
-              meta: settings,
-            },
+            job,
+            config: { ...localConfig(job, split, c.trackTrain), meta: settings },
           };
         }),
         ctx,

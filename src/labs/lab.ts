@@ -41,6 +41,11 @@ export interface LabContext {
   readonly signal: AbortSignal | undefined;
   /** Records a training run that failed, so the results page says so above its tables. */
   reportFailure(runId: string, error: string): void;
+  /**
+   * The job queue's Redis URL when the lab's runs go on a queue (`--queue`): each run with a `job`
+   * config trains on whichever `gradstream worker` takes it. Undefined: every run trains here.
+   */
+  readonly queue?: string;
 }
 
 /** A figure a lab produced: the file name in the output folder, its caption and the SVG text. */
@@ -74,6 +79,12 @@ export interface LabDefinition<C, D> {
    * page of its own. Default false: the lab's runs live only on a page it serves.
    */
   readonly recordsRuns?: boolean;
+  /**
+   * Present when the lab's runs can go on a job queue (each run a `train` config, `LabRun.job`): the
+   * settings that differ there, merged over the defaults and under the user's own. Absent: the lab
+   * refuses `--queue` (its runs, e.g. optimizer paths on a 2D function, are not `train` runs).
+   */
+  readonly queueDefaults?: Partial<C>;
   /** Checks a (merged) config, throwing `ERR_INVALID_OPTION` naming the field. */
   validate(config: C): C;
   run(config: C, ctx: LabContext): Promise<LabOutput<D>>;

@@ -5,7 +5,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadMnist } from '../data/mnist.js';
-import { checkNumber, invalidOption, unknownKind } from '../errors.js';
+import { checkNumber, GradstreamError, invalidOption, unknownKind } from '../errors.js';
+import { parseQueueUrl } from '../queue/queue-url.js';
 import type { LabDashboard, LabDefinition, MnistSets } from './lab.js';
 import { LAB_NAMES, LABS, type LabConfig, type LabData, type LabName } from './registry.js';
 
@@ -23,7 +24,7 @@ export interface RunLabOptions<N extends LabName> {
   readonly storeDir?: string;
   /** Worker threads per training run. Default 1. */
   readonly workers?: number;
-  /** Training runs at once. Default: the machine's cores divided by `workers`. */
+  /** Training runs at once. Default: the machine's cores divided by `workers`; with a queue, 32 (jobs waiting at once). */
   readonly concurrency?: number;
   /** Shows the lab's runs live (e.g. a `DashboardServer`). Default: none. */
   readonly dashboard?: LabDashboard;
@@ -37,6 +38,11 @@ export interface RunLabOptions<N extends LabName> {
   readonly command?: string;
   /** Aborting stops the lab's trainings after their current step; the results written are partial. */
   readonly signal?: AbortSignal;
+  /**
+   * A job queue's Redis URL: the lab's runs go on it as jobs for `gradstream worker`s (only labs whose
+   * runs are `train` configs; the others refuse it). Default: every run trains here.
+   */
+  readonly queue?: string;
 }
 
 /** What {@link runLab} returns. */
@@ -70,6 +76,26 @@ function checkKeys(lab: LabDefinition<object, unknown>, config: object): void {
   }
 }
 
+/** The labs whose runs can go on a job queue. */
+export function queueableLabs(): LabName[] {
+  return LAB_NAMES.filter((n) => (LABS[n] as { queueDefaults?: object }).queueDefaults !== undefined);
+}
+
+/**
+ * Checks a lab's queue before any work: the URL's form (credentials masked in the message), and that
+ * the lab's runs can go on a queue (not optimizer paths on a 2D function, …): one line saying so.
+ */
+export function checkLabQueue(name: LabName, queue: string | undefined): void {
+  if (queue === undefined) return;
+  parseQueueUrl(queue);
+  if ((LABS[name] as { queueDefaults?: object }).queueDefaults) return;
+  throw new GradstreamError(
+    'ERR_INVALID_OPTION',
+    `lab ${name}: --queue is not available: its runs cannot go on a job queue (labs that can: ${queueableLabs().join(', ')})`,
+    { cause: { where: 'runLab', field: 'queue' } },
+  );
+}
+
 /** `20250131-142501`: sortable, and valid in any file system. */
 function timestamp(date: Date): string {
   return date.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
@@ -89,21 +115,27 @@ export async function runLab<N extends LabName>(
   if (!LAB_NAMES.includes(name)) unknownKind('runLab', 'lab', name, LAB_NAMES);
   const lab = LABS[name] as unknown as LabDefinition<LabConfig<N>, LabData<N>>;
   const quick = options.quick ?? false;
+  const { queue } = options;
+  checkLabQueue(name, queue);
   const seed = checkNumber('runLab', 'seed', options.seed ?? 1, { integer: true });
   const workers = checkNumber('runLab', 'workers', options.workers ?? 1, { min: 1, max: 64, integer: true });
+  // On a queue the runs train elsewhere: enough jobs waiting at once to keep many workers busy.
   const concurrency = checkNumber(
     'runLab',
     'concurrency',
-    options.concurrency ?? Math.max(1, Math.floor(availableParallelism() / workers)),
+    options.concurrency ?? (queue ? 32 : Math.max(1, Math.floor(availableParallelism() / workers))),
     { min: 1, max: 256, integer: true },
   );
   checkKeys(lab as unknown as LabDefinition<object, unknown>, options.config ?? {});
-  const config = lab.validate(Object.assign({}, lab.defaults(quick), options.config) as LabConfig<N>);
+  const defaults = Object.assign({}, lab.defaults(quick), queue ? lab.queueDefaults : {});
+  const config = lab.validate(Object.assign(defaults, options.config) as LabConfig<N>);
   const storeDir = resolve(options.storeDir ?? 'runs');
   const started = new Date();
   const outDir = resolve(options.out ?? join(storeDir, 'labs', `${name}-${timestamp(started)}`));
   let mnist = options.mnist;
   const failures: string[] = [];
+  if (queue)
+    options.log?.(`gradstream: lab ${name}: its runs go on the queue at ${parseQueueUrl(queue).shown}`);
   const output = await lab.run(config, {
     seed,
     workers,
@@ -114,6 +146,7 @@ export async function runLab<N extends LabName>(
     log: options.log ?? (() => {}),
     signal: options.signal,
     reportFailure: (runId, error) => failures.push(`${runId}: ${error}`),
+    queue,
     mnist: () => {
       mnist ??= loadMnist();
       return mnist;
@@ -157,6 +190,7 @@ export async function runLab<N extends LabName>(
     quick,
     workers,
     concurrency,
+    ...(queue ? { queue: parseQueueUrl(queue).shown } : {}),
     config,
     started: started.toISOString(),
     elapsedMs,

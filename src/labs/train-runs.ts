@@ -1,4 +1,5 @@
-// Runs a lab's training runs, `concurrency` at a time, each on its own small pool: shows each on the
+// Runs a lab's training runs, `concurrency` at a time, each on its own small pool (or, with a queue in
+// the lab's context, each as a job on whichever `gradstream worker` takes it): shows each on the
 // dashboard, optionally records it in the run store, stops hopeless ones early, and returns their
 // histories in the order given. A run that fails is reported in its history, not thrown.
 
@@ -19,6 +20,9 @@ import {
   tap,
   toArray,
 } from 'rxjs';
+import type { RunConfig } from '../config/schema.js';
+import { createController, type RunController } from '../pipeline/controller.js';
+import { submitRun } from '../queue/submit.js';
 import { followControls } from '../store/follow-controls.js';
 import { recordRun } from '../store/recorder.js';
 import type { RunStore } from '../store/run-store.js';
@@ -39,6 +43,39 @@ export interface LabRun {
   readonly record?: { readonly store: RunStore; readonly name: string; readonly config: object };
   /** Events shown on the dashboard right after the run's start (e.g. activation histograms). */
   readonly preface?: readonly TrainEvent[];
+  /**
+   * The same run as a `train` config (the job a queue worker validates and trains; it must give the
+   * same numbers as `config`). With a queue in the lab's context the run goes there; without one, or
+   * without a `job`, it trains here.
+   */
+  readonly job?: RunConfig;
+}
+
+/** A run about to train, here or on a queue worker. */
+interface Training {
+  readonly controller: RunController;
+  readonly events$: Observable<TrainEvent>;
+  /** The kernel set; undefined for a run on a queue worker (the worker picks it). */
+  readonly kernels: string | undefined;
+}
+
+/** The run trained here, on its own small pool. */
+function localTraining(run: LabRun, ctx: LabContext, runId: string): Training {
+  // One micro-batch per lane by default: a lab run's workers split each batch evenly, and one
+  // worker computes whole batches (smaller products only cost time). Batch-norm runs set their own.
+  const microBatches = Math.min(ctx.workers, run.config.batchSize ?? 100);
+  return labTrain({ microBatches, ...run.config, workers: ctx.workers, runId });
+}
+
+/**
+ * The run as a job on the queue, followed through its worker's relay. Its job id must be new on the
+ * queue (BullMQ keeps finished jobs, and would take a reused id for the old run): the stored run's id
+ * when it is recorded, else a fresh one.
+ */
+function queuedTraining(job: RunConfig, queue: string, name: string, jobId: string | undefined): Training {
+  const controller = createController();
+  const events$ = submitRun(job, { queue, ...(jobId ? { runId: jobId } : {}), name, controller });
+  return { controller, events$, kernels: undefined };
 }
 
 /** Runs one lab run; emits its history once it has ended (or failed). */
@@ -46,13 +83,20 @@ function runOne(run: LabRun, ctx: LabContext): Observable<RunHistory> {
   return defer(() => {
     const runId = `${ctx.runIdPrefix}/${run.label}`;
     if (ctx.signal?.aborted) return of({ ...emptyHistory(run.label, runId), endReason: 'stopped' as const });
-    // One micro-batch per lane by default: a lab run's workers split each batch evenly, and one
-    // worker computes whole batches (smaller products only cost time). Batch-norm runs set their own.
-    const microBatches = Math.min(ctx.workers, run.config.batchSize ?? 100);
-    const training = labTrain({ microBatches, ...run.config, workers: ctx.workers, runId });
+    const record = () => run.record?.store.createRun({ name: run.record.name, config: run.record.config });
+    let stored: ReturnType<typeof record>;
+    let training: Training;
+    if (ctx.queue && run.job) {
+      // The stored run first: its id is the job's.
+      stored = record();
+      training = queuedTraining(run.job, ctx.queue, run.record?.name ?? runId, stored?.id);
+    } else {
+      // A config the pipeline refuses throws before anything is stored.
+      training = localTraining(run, ctx, runId);
+      stored = record();
+    }
     const history = emptyHistory(run.label, runId);
     history.kernels = training.kernels;
-    const stored = run.record?.store.createRun({ name: run.record.name, config: run.record.config });
     if (stored) history.storeId = stored.id;
     const stop = () => training.controller.stop();
     ctx.signal?.addEventListener('abort', stop);
@@ -94,7 +138,7 @@ function runOne(run: LabRun, ctx: LabContext): Observable<RunHistory> {
         live.complete();
         const time = `${(history.elapsedMs / 1000).toFixed(1)} s`;
         ctx.log(
-          `${runId}: ${history.endReason} after ${history.steps} steps in ${time} (${history.kernels} kernels)`,
+          `${runId}: ${history.endReason} after ${history.steps} steps in ${time} (${history.kernels ? `${history.kernels} kernels` : 'on a queue worker'})`,
         );
         return of(history);
       }),

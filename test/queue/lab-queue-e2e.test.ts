@@ -1,0 +1,204 @@
+// `gradstream lab hyperparameter-search --queue` end to end, as three real processes on a real Redis
+// (Debian's redis-server on a free loopback port): two `gradstream worker`s and the submitting lab.
+// The 8-trial quick search completes with trials on both workers; one worker is killed (SIGKILL) a
+// checkpoint into a trial, and the other takes that trial over and ends with the final parameters of
+// the same config trained here, bit for bit; the queued search's validation accuracies equal the same
+// search run here, trial by trial. A lab whose runs are not `train` runs refuses --queue in one line.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { lastValueFrom } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRun } from '../../src/config/build.js';
+import { loadRunData } from '../../src/config/data.js';
+import { pickOptions } from '../../src/config/options.js';
+import type { RunConfig } from '../../src/config/schema.js';
+import { parseConfig } from '../../src/config/validate.js';
+import { loadMnist } from '../../src/data/mnist.js';
+import type { HyperparameterSearchData } from '../../src/labs/hyperparameter-search.js';
+import { runLab } from '../../src/labs/run-lab.js';
+import { captureResumeState, createTrainingSession } from '../../src/pipeline/train.js';
+import { runKeys } from '../../src/queue/keys.js';
+import { parseQueueUrl } from '../../src/queue/queue-url.js';
+import { digest, type QueuedRunResult } from '../../src/queue/run-queued.js';
+import { RunStore } from '../../src/store/run-store.js';
+import { type CliProcess, startCli } from '../helpers/cli-process.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+
+let redis: TestRedis;
+let dir: string;
+const children: CliProcess[] = [];
+beforeAll(async () => {
+  redis = await startRedis();
+  dir = mkdtempSync(join(tmpdir(), 'gradstream-lab-queue-'));
+});
+afterAll(async () => {
+  for (const c of children.splice(0)) {
+    c.kill('SIGKILL');
+    await c.exited;
+  }
+  await redis?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** `gradstream worker` on the test's queue (one thread a run, a dead worker's job free after ~4 s). */
+async function worker(): Promise<CliProcess> {
+  const w = startCli(['worker', '--queue', redis.url, '--workers', '1', '--lock-ms', '2000']);
+  children.push(w);
+  await w.waitFor(/taking runs from/, 'stderr', 60_000);
+  return w;
+}
+
+/** `gradstream lab …` as a child (headless). */
+function lab(args: readonly string[]): CliProcess {
+  const c = startCli(['lab', ...args, '--no-dashboard', '--no-wait']);
+  children.push(c);
+  return c;
+}
+
+/** Resolves once `check` holds, polling every 20 ms. */
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The final parameters' digest of `config` trained here, in this process, without checkpoints. */
+async function localDigest(config: RunConfig): Promise<string> {
+  const run = buildRun(config);
+  const data = loadRunData(config);
+  let result = '';
+  const session = createTrainingSession({
+    ...run.plan,
+    ...pickOptions('session', config),
+    train: data.train,
+    validation: data.validation,
+    test: data.test,
+    safePointEvery: 1_000_000,
+    onSafePoint(point, s) {
+      if (point.last) result = digest(captureResumeState(s, point).params);
+    },
+  });
+  await lastValueFrom(session.events$);
+  return result;
+}
+
+/** The loss points' steps of stored run `id`. */
+function storedSteps(storeDir: string, id: string): number[] {
+  const store = RunStore.open({ dir: storeDir, readonly: true });
+  try {
+    return store
+      .metrics(id)
+      .filter((p) => p.name === 'loss')
+      .map((p) => p.step);
+  } finally {
+    store.close();
+  }
+}
+
+describe('lab hyperparameter-search --queue', () => {
+  it('fans 8 trials out to two worker processes; one killed mid-trial, the trial ends on the other bit for bit', async () => {
+    const a = await worker();
+    const b = await worker();
+    const storeDir = join(dir, 'store');
+    const out = join(dir, 'out');
+    const submitter = lab([
+      'hyperparameter-search',
+      '--quick',
+      '--queue',
+      redis.url,
+      '--store',
+      storeDir,
+      '--out',
+      out,
+    ]);
+    // Worker a finishes a trial, then dies one checkpoint (an epoch, 20 steps) into its next.
+    const victim = (
+      await a.waitFor(/: completed after step 120[\s\S]*?run (\S+): started/, 'stderr', 120_000)
+    )[1]!;
+    const probe = new Redis(parseQueueUrl(redis.url).connection);
+    try {
+      await until(
+        async () => (await probe.exists(runKeys(victim).checkpoint)) === 1,
+        `a checkpoint of ${victim}`,
+      );
+    } finally {
+      probe.disconnect();
+    }
+    a.kill('SIGKILL');
+    expect((await a.exited).signal).toBe('SIGKILL');
+    // Killed in the middle of the trial, not after it.
+    expect(a.out.stderr).not.toMatch(new RegExp(`run ${victim}: completed`));
+
+    expect(await submitter.exited).toEqual({ code: 0, signal: null });
+    expect(submitter.out.stderr).toMatch(
+      /hyperparameter-search: its runs go on the queue at redis:\/\/127\.0\.0\.1:/,
+    );
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as HyperparameterSearchData;
+    expect(results.ranked).toHaveLength(8);
+    for (const t of results.ranked) {
+      expect(t.error).toBeUndefined();
+      expect(t.validation).toHaveLength(6);
+    }
+    expect(b.out.stderr).toMatch(
+      new RegExp(
+        `run ${victim}: completed after step 120 \\(taken over at its checkpoint of step [1-9]\\d*\\)`,
+      ),
+    );
+    // The taken-over trial's steps are recorded once each, from step 1.
+    expect(storedSteps(storeDir, victim)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+
+    const queue = new Queue('runs', {
+      connection: parseQueueUrl(redis.url).connection,
+      prefix: 'gradstream',
+    });
+    try {
+      const jobs = await queue.getJobs(['completed']);
+      expect(jobs).toHaveLength(8);
+      const by = new Set(jobs.map((j) => (j.returnvalue as QueuedRunResult).worker.split(':').at(-1)));
+      // Trials ran to their end on both workers.
+      expect(by).toEqual(new Set([String(a.child.pid), String(b.child.pid)]));
+      const taken = jobs.find((j) => j.id === victim)!;
+      const result = taken.returnvalue as QueuedRunResult;
+      expect(result).toMatchObject({ reason: 'completed', step: 120 });
+      expect(result.resumedFrom).toBeGreaterThan(0);
+      // Bit for bit: the resumed trial's final parameters are those of its config trained here.
+      const config = parseConfig((taken.data as { config: unknown }).config);
+      expect(result.paramsDigest).toBe(await localDigest(config));
+    } finally {
+      await queue.close();
+    }
+
+    // The same search run here (no queue): the same validation accuracies, trial by trial.
+    const local = await runLab('hyperparameter-search', {
+      quick: true,
+      out: join(dir, 'local'),
+      storeDir: join(dir, 'local-store'),
+      mnist: loadMnist(),
+      concurrency: 2,
+    });
+    const curves = (d: HyperparameterSearchData) =>
+      [...d.ranked].sort((x, y) => x.index - y.index).map((t) => [t.lr, t.weightDecay, t.validation]);
+    expect(curves(results)).toEqual(curves(local.data));
+  }, 300_000);
+
+  it('refuses --queue in one line (exit 2) for a lab whose runs cannot go on a queue, and a queued trackTrain', async () => {
+    const twoD = lab(['optimizers-2d', '--queue', 'redis://alice:s3cret@127.0.0.1:1']);
+    expect(await twoD.exited).toEqual({ code: 2, signal: null });
+    expect(twoD.out.stderr).toBe(
+      'gradstream: lab optimizers-2d: --queue is not available: its runs cannot go on a job queue (labs that can: hyperparameter-search)\n',
+    );
+    const track = lab(['hyperparameter-search', '--quick', '--queue', redis.url, '--set', 'trackTrain=true']);
+    expect(await track.exited).toEqual({ code: 2, signal: null });
+    expect(track.out.stderr).toMatch(/hyperparameter-search: trackTrain must be false with --queue/);
+    const bad = lab(['hyperparameter-search', '--queue', 'http://alice:s3cret@example']);
+    expect(await bad.exited).toEqual({ code: 2, signal: null });
+    expect(bad.out.stderr).toMatch(/--queue must be a Redis URL/);
+    expect(bad.out.stderr).not.toMatch(/s3cret/);
+  });
+});
