@@ -155,8 +155,10 @@ export async function runQueued(
         cursor: { epoch: point.epoch, position: point.position, stepsPerEpoch: s.schedule.stepsPerEpoch },
       });
       const bytes = Buffer.concat(encodeCheckpoint(checkpoint));
-      // In order, and awaited before the job ends: the newest write wins.
-      saving = saving.then(() => redis.set(keys.checkpoint, bytes));
+      // In order, and awaited before the job ends: the newest write wins. Only once the stream has
+      // every event up to this step (the step's own come right after this call, before the
+      // microtask): a worker taking over from this checkpoint replays none of them.
+      saving = saving.then(() => relay.flush()).then(() => redis.set(keys.checkpoint, bytes));
     },
   });
   const stopControls = followRedisControls(redis, keys.control, controller);
