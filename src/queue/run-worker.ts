@@ -98,7 +98,11 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
         await job.moveToWait(token);
         throw new WaitingError();
       }
-      log(`gradstream worker: run ${runId}: ${result.reason} after step ${result.step}`);
+      const took =
+        result.resumedFrom === undefined
+          ? ''
+          : ` (taken over at its checkpoint of step ${result.resumedFrom})`;
+      log(`gradstream worker: run ${runId}: ${result.reason} after step ${result.step}${took}`);
       return result;
     },
     {

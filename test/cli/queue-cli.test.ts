@@ -1,0 +1,264 @@
+// `gradstream worker` and `gradstream train --queue` as real processes on a real Redis (Debian's
+// redis-server on a free loopback port): a submitted run is trained by one of two workers and
+// followed and recorded by the submitter; a worker killed mid-run is taken over from its checkpoint
+// with the same final parameters bit for bit; a SIGTERM drains a worker; Ctrl-C of the submitter
+// stops the remote run; a queue URL's credentials appear in no output and not in the store.
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { lastValueFrom } from 'rxjs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildRun } from '../../src/config/build.js';
+import { loadRunData } from '../../src/config/data.js';
+import { pickOptions } from '../../src/config/options.js';
+import { parseConfig } from '../../src/config/validate.js';
+import { captureResumeState, createTrainingSession } from '../../src/pipeline/train.js';
+import { parseQueueUrl } from '../../src/queue/queue-url.js';
+import { digest } from '../../src/queue/run-queued.js';
+import { RunStore } from '../../src/store/run-store.js';
+import { type CliProcess, startCli } from '../helpers/cli-process.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+
+let redis: TestRedis;
+let dir: string;
+const children: CliProcess[] = [];
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gradstream-queue-cli-'));
+});
+afterEach(async () => {
+  for (const c of children.splice(0)) {
+    c.kill('SIGKILL');
+    await c.exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A tiny run: 16 hidden units on 1000 MNIST samples, one worker thread. */
+const runConfig = (steps: number) => ({
+  model: { hidden: [16] },
+  batchSize: 50,
+  steps,
+  data: { trainLimit: 1000 },
+  workers: 1,
+  seed: 3,
+  checkpoint: { everySteps: 100 },
+});
+
+/** `gradstream worker` on `queue`, once it takes runs. */
+async function worker(queue: string, extra: string[] = []): Promise<CliProcess> {
+  const w = startCli(['worker', '--queue', queue, '--workers', '1', ...extra]);
+  children.push(w);
+  await w.waitFor(/taking runs from/, 'stderr', 60_000);
+  return w;
+}
+
+/** `gradstream train --queue … --json` of `config` (written to a file), recorded in `dir`'s store. */
+function submit(queue: string, config: object): CliProcess {
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify(config));
+  const s = startCli([
+    'train',
+    '--config',
+    file,
+    '--queue',
+    queue,
+    '--json',
+    '--no-dashboard',
+    '--store',
+    dir,
+  ]);
+  children.push(s);
+  return s;
+}
+
+/** The run id the submitter printed. */
+async function submittedId(s: CliProcess): Promise<string> {
+  return (await s.waitFor(/run (\S+): submitted to/))[1]!;
+}
+
+/** The steps of the submitter's --json step events, in order. */
+const jsonSteps = (s: CliProcess) => s.events().flatMap((e) => (e.type === 'step' ? [e.step as number] : []));
+
+/** The newest step event the submitter printed. */
+const lastStep = (s: CliProcess) => jsonSteps(s).at(-1) ?? 0;
+
+/** Resolves once the submitter has printed step `step` or later. */
+async function untilStep(s: CliProcess, step: number, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (lastStep(s) < step) {
+    if (Date.now() > end) throw new Error(`no step ${step} within ${timeoutMs} ms: ${s.out.stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** 1..n. */
+const oneTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+/** The stored run: its status and the steps of its `loss` points. */
+function stored(runId: string): { status: string | undefined; steps: number[] } {
+  const store = RunStore.open({ dir, readonly: true });
+  try {
+    const steps = store
+      .metrics(runId)
+      .filter((p) => p.name === 'loss')
+      .map((p) => p.step);
+    return { status: store.getRun(runId)?.status, steps };
+  } finally {
+    store.close();
+  }
+}
+
+/** The job of `runId` as BullMQ keeps it (its return value has the final parameters' digest). */
+async function finishedJob(runId: string) {
+  const queue = new Queue('runs', { connection: parseQueueUrl(redis.url).connection, prefix: 'gradstream' });
+  try {
+    return await queue.getJob(runId.replace(/:/g, '_'));
+  } finally {
+    await queue.close();
+  }
+}
+
+/** The final parameters' digest of `config` trained here, in this process (the reference). */
+async function localDigest(input: object): Promise<string> {
+  const config = parseConfig(input);
+  const run = buildRun(config);
+  const data = loadRunData(config);
+  let result = '';
+  const session = createTrainingSession({
+    ...run.plan,
+    ...pickOptions('session', config),
+    histogramEvery: 0,
+    train: data.train,
+    validation: data.validation,
+    test: data.test,
+    safePointEvery: 1000,
+    onSafePoint(point, s) {
+      if (point.last) result = digest(captureResumeState(s, point).params);
+    },
+  });
+  await lastValueFrom(session.events$);
+  return result;
+}
+
+/** Which of `workers` started `runId` (its log line), once one has. */
+async function holder(workers: CliProcess[], runId: string): Promise<CliProcess> {
+  const pattern = new RegExp(`run ${runId}: started`);
+  return Promise.any(workers.map((w) => w.waitFor(pattern, 'stderr', 60_000).then(() => w)));
+}
+
+describe('gradstream worker and train --queue', () => {
+  it('trains a submitted run on one of two workers; the submitter prints and stores every step once', async () => {
+    const workers = [await worker(redis.url), await worker(redis.url)];
+    const s = submit(redis.url, runConfig(200));
+    const runId = await submittedId(s);
+    expect(await s.exited).toEqual({ code: 0, signal: null });
+    expect(jsonSteps(s)).toEqual(oneTo(200));
+    expect(s.events()[0]).toMatchObject({ type: 'start', runId, totalSteps: 200 });
+    expect(s.events().at(-1)).toMatchObject({ type: 'end', reason: 'completed', step: 200 });
+    expect(s.out.stderr).toMatch(new RegExp(`run ${runId} completed; test accuracy`));
+    expect(stored(runId)).toEqual({ status: 'completed', steps: oneTo(200) });
+    const logs = workers.map((w) => w.out.stderr).join('\n');
+    expect(logs).toMatch(new RegExp(`run ${runId}: started \\(attempt 1\\)`));
+    expect(logs).toMatch(new RegExp(`run ${runId}: completed after step 200`));
+    // Idle workers drain at once and exit 0.
+    for (const w of workers) w.kill('SIGTERM');
+    for (const w of workers) expect(await w.exited).toEqual({ code: 0, signal: null });
+    for (const w of workers) expect(w.out.stderr).toMatch(/SIGTERM: draining[\s\S]*drained/);
+  });
+
+  it('takes over the run of a worker killed mid-run from its checkpoint: the same parameters bit for bit', async () => {
+    const fast = ['--lock-ms', '2000'];
+    const workers = [await worker(redis.url, fast), await worker(redis.url, fast)];
+    const config = runConfig(3000);
+    const s = submit(redis.url, config);
+    const runId = await submittedId(s);
+    const first = await holder(workers, runId);
+    await untilStep(s, 300);
+    first.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const other = workers.find((w) => w !== first)!;
+    expect(await s.exited).toEqual({ code: 0, signal: null });
+    expect(other.out.stderr).toMatch(
+      new RegExp(`run ${runId}: completed after step 3000 \\(taken over at its checkpoint of step \\d+\\)`),
+    );
+    // Steps replayed from the checkpoint are neither printed nor stored twice.
+    expect(jsonSteps(s)).toEqual(oneTo(3000));
+    expect(stored(runId)).toEqual({ status: 'completed', steps: oneTo(3000) });
+    const job = await finishedJob(runId);
+    expect(job?.returnvalue).toMatchObject({ reason: 'completed', step: 3000 });
+    expect(job?.returnvalue.resumedFrom).toBeGreaterThan(0);
+    expect(job?.returnvalue.paramsDigest).toBe(await localDigest(config));
+  });
+
+  it('drains a worker on SIGTERM: its run goes back to the queue and the other worker finishes it', async () => {
+    const workers = [await worker(redis.url), await worker(redis.url)];
+    const s = submit(redis.url, runConfig(2000));
+    const runId = await submittedId(s);
+    const first = await holder(workers, runId);
+    await untilStep(s, 200);
+    first.kill('SIGTERM');
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    expect(first.out.stderr).toMatch(
+      new RegExp(`run ${runId}: checkpointed at step \\d+, back in the queue`),
+    );
+    const other = workers.find((w) => w !== first)!;
+    expect(await s.exited).toEqual({ code: 0, signal: null });
+    expect(other.out.stderr).toMatch(new RegExp(`run ${runId}: completed after step 2000 \\(taken over`));
+    expect(jsonSteps(s)).toEqual(oneTo(2000));
+    expect(stored(runId)).toEqual({ status: 'completed', steps: oneTo(2000) });
+  });
+
+  it("stops the remote run on the submitter's Ctrl-C and exits 130", async () => {
+    const w = await worker(redis.url);
+    const s = submit(redis.url, runConfig(20_000));
+    const runId = await submittedId(s);
+    await untilStep(s, 50);
+    s.kill('SIGINT');
+    expect(await s.exited).toEqual({ code: 130, signal: null });
+    await w.waitFor(new RegExp(`run ${runId}: stopped after step \\d+`));
+    expect(s.events().at(-1)).toMatchObject({ type: 'end', reason: 'stopped' });
+    expect(stored(runId).status).toBe('stopped');
+    expect(lastStep(s)).toBeLessThan(20_000);
+  });
+
+  it("never shows or stores the queue URL's credentials", async () => {
+    const password = 'pw-Zq81x7Kd';
+    const admin = new Redis(redis.url);
+    await admin.call('ACL', 'SETUSER', 'alice', 'on', `>${password}`, '~*', '&*', '+@all');
+    await admin.quit();
+    const url = redis.url.replace('redis://', `redis://alice:${password}@`);
+    const w = await worker(url);
+    const s = submit(url, runConfig(50));
+    const runId = await submittedId(s);
+    expect(await s.exited).toEqual({ code: 0, signal: null });
+    await w.waitFor(new RegExp(`run ${runId}: completed`));
+    w.kill('SIGTERM');
+    await w.exited;
+    // A wrong password is said with the URL masked, and retried.
+    const refused = startCli(['worker', '--queue', url.replace(password, 'wrong-Pw-5511')]);
+    children.push(refused);
+    await refused.waitFor(/WRONGPASS.*retrying|retrying/);
+    refused.kill('SIGINT');
+    await refused.exited;
+    const outputs = [w, s, refused].flatMap((c) => [c.out.stdout, c.out.stderr]).join('\n');
+    expect(outputs).toContain('redis://***:***@127.0.0.1');
+    const files = readdirSync(dir, { recursive: true })
+      .map((f) => join(dir, String(f)))
+      .filter((f) => statSync(f).isFile());
+    expect(files.some((f) => f.endsWith('.db'))).toBe(true);
+    for (const text of [outputs, ...files.map((f) => readFileSync(f).toString('latin1'))]) {
+      expect(text).not.toContain(password);
+      expect(text).not.toContain('wrong-Pw-5511');
+      expect(text).not.toContain('alice');
+    }
+  });
+});
