@@ -249,7 +249,11 @@ export function recordQueue(store: RunStore, options: QueueRecorderOptions): Que
   events.on('added', ({ jobId }) => byId(jobId));
   events.on('active', ({ jobId }) => byId(jobId));
   // Every (re)connection lists the queue again: events sent while Redis was away are not replayed.
-  commands.on('ready', () => void scan());
+  commands.on('ready', () => {
+    if (problems.saying) say('connected again');
+    problems.clear();
+    void scan();
+  });
   const timer = setInterval(() => void scan(), options.scanMs ?? 5000);
   timer.unref();
   // Redis not there yet: this waits for it (reconnecting with backoff) while the page is served.
@@ -303,8 +307,12 @@ function remoteController(redis: Redis, runId: string): RunController {
   };
 }
 
-/** Says a problem once until `clear()` (Redis away must not flood the terminal). */
-function onceASpell(say: (line: string) => void): { say(line: string): void; clear(): void } {
+/** Says a problem once until `clear()` (Redis away must not flood the terminal); `saying` until then. */
+function onceASpell(say: (line: string) => void): {
+  say(line: string): void;
+  clear(): void;
+  readonly saying: boolean;
+} {
   let last = '';
   return {
     say(line) {
@@ -313,6 +321,9 @@ function onceASpell(say: (line: string) => void): { say(line: string): void; cle
     },
     clear() {
       last = '';
+    },
+    get saying() {
+      return last !== '';
     },
   };
 }

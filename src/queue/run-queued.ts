@@ -159,6 +159,9 @@ export async function runQueued(
       // every event up to this step (the step's own come right after this call, before the
       // microtask): a worker taking over from this checkpoint replays none of them.
       saving = saving.then(() => relay.flush()).then(() => redis.set(keys.checkpoint, bytes));
+      // Thrown where awaited, at the run's end; until then not an unhandled rejection that ends the
+      // process (a write on a connection closed under a run still training: `close()` of its worker).
+      saving.catch(() => {});
     },
   });
   const stopControls = followRedisControls(redis, keys.control, controller);

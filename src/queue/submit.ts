@@ -49,6 +49,7 @@ function forwardControls(controller: RunController, send: (message: object) => v
 /** Adds the job; resolves with its id. */
 async function addJob(address: QueueAddress, data: QueuedRun, retries: number): Promise<void> {
   const queue = new Queue(RUN_QUEUE, { connection: address.connection, prefix: KEY_PREFIX });
+  queue.on('error', () => {}); // the add's own rejection says what went wrong
   try {
     await queue.add('run', data, {
       jobId: data.runId.replace(/:/g, '_'), // BullMQ's custom ids may not contain ':'
@@ -80,6 +81,8 @@ export function submitRun(config: RunConfig, options: SubmitOptions): Observable
     const reader = new Redis({ ...address.connection });
     for (const r of [commands, reader]) r.on('error', () => {}); // reconnects with backoff
     const queue = new Queue(RUN_QUEUE, { connection: address.connection, prefix: KEY_PREFIX });
+    // Redis away: it reconnects with backoff (an error without a listener is printed whole by BullMQ).
+    queue.on('error', () => {});
     let ended = false;
     const send = (message: object) => void sendRemoteControl(commands, runId, message).catch(() => {});
     const stopForwarding = options.controller ? forwardControls(options.controller, send) : () => {};

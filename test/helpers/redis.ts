@@ -18,8 +18,11 @@ export interface TestRedis {
   readonly dir: string;
   /** Stops it (SIGTERM, then SIGKILL after 5 s); `keepDir` keeps its folder for a restart. */
   stop(options?: { keepDir?: boolean }): Promise<void>;
-  /** Stops it and starts it again on the same port and folder (its append-only file reloaded). */
-  restart(): Promise<void>;
+  /**
+   * Stops it and starts it again on the same port and folder (its append-only file reloaded),
+   * `downMs` after it stopped (default 0: at once).
+   */
+  restart(options?: { downMs?: number }): Promise<void>;
 }
 
 /** A free loopback port (the OS picks one; a race with another process is possible but rare). */
@@ -93,8 +96,9 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
       await stopChild(child);
       if (!keepDir) rmSync(dir, { recursive: true, force: true });
     },
-    async restart() {
+    async restart({ downMs = 0 } = {}) {
       await stopChild(child);
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
       child = await launch(port, dir, options.appendOnly ?? false);
     },
   };

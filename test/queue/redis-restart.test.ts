@@ -1,8 +1,10 @@
 // A Redis restart in the middle of a queued run (same port, append-only file on): the worker, the
 // submitter and the hub's recorder reconnect with backoff, the run completes, and every step's
-// metrics reach the submitter and the hub's store exactly once.
+// metrics reach the submitter and the hub's store exactly once — in one process, and as three
+// (`gradstream worker`, `gradstream dashboard --queue`, `gradstream train --queue`) with Redis away
+// for two seconds.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +14,7 @@ import { type RunWorker, startRunWorker } from '../../src/queue/run-worker.js';
 import { submitRun } from '../../src/queue/submit.js';
 import { RunStore } from '../../src/store/run-store.js';
 import type { TrainEvent } from '../../src/train/events.js';
+import { type CliProcess, startCli } from '../helpers/cli-process.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 
 let redis: TestRedis;
@@ -39,14 +42,16 @@ afterAll(async () => {
 });
 
 const STEPS = 3000;
-const config = parseConfig({
+/** A tiny run (16 hidden units, 1000 samples, one worker thread), long enough to restart Redis in. */
+const RUN = {
   model: { hidden: [16] },
   batchSize: 50,
   steps: STEPS,
   data: { trainLimit: 1000 },
   workers: 1,
   seed: 5,
-});
+};
+const config = parseConfig(RUN);
 
 describe('a Redis restart mid-run', () => {
   it('loses no step and records none twice: worker, submitter and hub reconnect', async () => {
@@ -91,5 +96,72 @@ describe('a Redis restart mid-run', () => {
     expect(Math.min(...loss.map((p) => p.step))).toBe(1);
     expect(store.loggedEvents('restart-1').filter((l) => l.event.type === 'start')).toHaveLength(1);
     expect(hubLines.join('\n')).toContain('recording run restart-1');
+  });
+
+  it('as processes, Redis away for 2 s: the worker, the hub and a train --queue submitter go on, every step once', async () => {
+    const cliDir = mkdtempSync(join(tmpdir(), 'gradstream-redis-restart-cli-'));
+    const hubDir = join(cliDir, 'hub');
+    const ownDir = join(cliDir, 'own');
+    const children: CliProcess[] = [];
+    const start = (args: string[]) => {
+      const c = startCli(args);
+      children.push(c);
+      return c;
+    };
+    try {
+      mkdirSync(hubDir);
+      mkdirSync(ownDir);
+      const w = start(['worker', '--queue', redis.url, '--workers', '1']);
+      await w.waitFor(/taking runs from/, 'stderr', 60_000);
+      const hubCli = start(['dashboard', '--store', hubDir, '--port', '0', '--queue', redis.url]);
+      await hubCli.waitFor(/recording the runs of queue/, 'stderr', 60_000);
+      const file = join(cliDir, 'config.json');
+      writeFileSync(file, JSON.stringify({ ...RUN, name: 'restart-cli' }));
+      const s = start([
+        'train',
+        '--config',
+        file,
+        '--queue',
+        redis.url,
+        '--json',
+        '--no-dashboard',
+        '--store',
+        ownDir,
+      ]);
+      const [, runId] = await s.waitFor(/run (\S+): submitted to/, 'stderr', 60_000);
+      // Restart once the submitter has had some steps through Redis.
+      const jsonSteps = () => s.events().flatMap((e) => (e.type === 'step' ? [e.step as number] : []));
+      await expect
+        .poll(() => jsonSteps().length, { timeout: 60_000, interval: 20 })
+        .toBeGreaterThanOrEqual(300);
+      const atRestart = jsonSteps().length;
+      await redis.restart({ downMs: 2000 });
+      const whenBack = jsonSteps().length;
+      expect(await s.exited).toEqual({ code: 0, signal: null });
+      expect(atRestart).toBeLessThan(STEPS / 2);
+      expect(whenBack).toBeLessThan(STEPS);
+      expect(jsonSteps()).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
+      await hubCli.waitFor(new RegExp(`run ${runId}: completed after step ${STEPS}`), 'stderr', 30_000);
+      // Redis away is waited out, not reported with stack traces.
+      for (const c of [w, hubCli, s]) expect(c.out.stderr).not.toMatch(/^\s+at /m);
+      expect(hubCli.out.stderr).toMatch(/ECONNREFUSED.*; reconnecting\n.*connected again/);
+      for (const d of [hubDir, ownDir]) {
+        const reader = RunStore.open({ dir: d, readonly: true });
+        try {
+          expect(reader.getRun(runId!)?.status).toBe('completed');
+          const loss = reader.metricsFrom(runId!, 0).filter((p) => p.name === 'loss');
+          expect(loss.map((p) => p.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
+          expect(reader.loggedEvents(runId!).filter((l) => l.event.type === 'start')).toHaveLength(1);
+        } finally {
+          reader.close();
+        }
+      }
+    } finally {
+      for (const c of children) {
+        c.kill('SIGKILL');
+        await c.exited;
+      }
+      rmSync(cliDir, { recursive: true, force: true });
+    }
   });
 });
