@@ -88,7 +88,11 @@ export function registerLabCommand(program: Command): void {
     .option('--out <dir>', 'output folder (default <store>/labs/<lab>-<timestamp>)')
     .option('--store <dir>', 'run store folder', 'runs')
     .option('--workers <n>', 'worker threads per training run', integer, 1)
-    .option('--concurrency <n>', 'training runs at once (default: cores / workers)', integer)
+    .option(
+      '--concurrency <n>',
+      'training runs at once (default: cores / workers; with --queue, 32 jobs at once)',
+      integer,
+    )
     .option('--set <key=value>', 'a lab setting, e.g. --set scales=[1,0.01] (repeatable)', setting)
     .option('--function <name>', 'optimizers-2d: bowl, rosenbrock or beale')
     .option('--steps <n>', 'optimizers-2d / optimizers-mnist / weight-init: steps', integer)

@@ -24,6 +24,7 @@ import { captureResumeState, createTrainingSession } from '../../src/pipeline/tr
 import { runKeys } from '../../src/queue/keys.js';
 import { parseQueueUrl } from '../../src/queue/queue-url.js';
 import { digest, type QueuedRunResult } from '../../src/queue/run-queued.js';
+import { startRunWorker } from '../../src/queue/run-worker.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { type CliProcess, startCli } from '../helpers/cli-process.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
@@ -158,6 +159,8 @@ describe('lab hyperparameter-search --queue', () => {
       prefix: 'gradstream',
     });
     try {
+      // A trial's end reaches the submitter just before its worker marks the job completed.
+      await until(async () => (await queue.getCompletedCount()) === 8, '8 completed jobs', 10_000);
       const jobs = await queue.getJobs(['completed']);
       expect(jobs).toHaveLength(8);
       const by = new Set(jobs.map((j) => (j.returnvalue as QueuedRunResult).worker.split(':').at(-1)));
@@ -186,6 +189,44 @@ describe('lab hyperparameter-search --queue', () => {
       [...d.ranked].sort((x, y) => x.index - y.index).map((t) => [t.lr, t.weightDecay, t.validation]);
     expect(curves(results)).toEqual(curves(local.data));
   }, 300_000);
+
+  it("applies the early-stopping rule to queued trials: the stop reaches the worker, the trial's job ends stopped", async () => {
+    const w = await startRunWorker({ queue: redis.url, workers: 1, log: () => {} });
+    try {
+      const { data } = await runLab('hyperparameter-search', {
+        quick: true,
+        out: join(dir, 'early'),
+        storeDir: join(dir, 'early-store'),
+        mnist: loadMnist(),
+        queue: redis.url,
+        config: { trials: 2, earlyStop: { afterEpochs: 2, minAccuracy: 1 } },
+      });
+      for (const t of data.ranked) {
+        expect(t.stoppedEarly).toBe(true);
+        // Stopped after its second epoch's evaluation (the request is taken within ~200 ms), not run to 6.
+        expect(t.validation.length).toBeGreaterThanOrEqual(2);
+        expect(t.validation.length).toBeLessThan(6);
+      }
+      const queue = new Queue('runs', {
+        connection: parseQueueUrl(redis.url).connection,
+        prefix: 'gradstream',
+      });
+      try {
+        for (const t of data.ranked) {
+          await until(
+            async () => (await queue.getJob(t.storeId!))?.returnvalue != null,
+            `job ${t.storeId}`,
+            10_000,
+          );
+          expect((await queue.getJob(t.storeId!))?.returnvalue).toMatchObject({ reason: 'stopped' });
+        }
+      } finally {
+        await queue.close();
+      }
+    } finally {
+      await w.close();
+    }
+  });
 
   it('refuses --queue in one line (exit 2) for a lab whose runs cannot go on a queue, and a queued trackTrain', async () => {
     const twoD = lab(['optimizers-2d', '--queue', 'redis://alice:s3cret@127.0.0.1:1']);
