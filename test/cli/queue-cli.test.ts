@@ -230,6 +230,50 @@ describe('gradstream worker and train --queue', () => {
     expect(lastStep(s)).toBeLessThan(20_000);
   });
 
+  it('carries control requests sent through the store (a standing dashboard) to the worker, and a refused run exits 1', async () => {
+    const w = await worker(redis.url);
+    const s = submit(redis.url, runConfig(20_000));
+    const runId = await submittedId(s);
+    await untilStep(s, 20);
+    const send = (action: 'pause' | 'resume' | 'stop' | 'setLearningRate', lr?: number) => {
+      const store = RunStore.open({ dir });
+      try {
+        store.sendControl(runId, action, lr ?? null);
+      } finally {
+        store.close();
+      }
+    };
+    const event = async (type: string) => {
+      const end = Date.now() + 30_000;
+      while (!s.events().some((e) => e.type === type)) {
+        if (Date.now() > end) throw new Error(`no ${type} event within 30 s: ${s.out.stderr}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return s.events().find((e) => e.type === type)!;
+    };
+    send('pause');
+    await event('paused');
+    send('setLearningRate', 0.05);
+    expect(await event('lr')).toMatchObject({ lr: 0.05 });
+    send('resume');
+    await event('resumed');
+    send('stop');
+    expect(await s.exited).toEqual({ code: 130, signal: null });
+    expect(s.events().at(-1)).toMatchObject({ type: 'end', reason: 'stopped' });
+    await w.waitFor(new RegExp(`run ${runId}: stopped after step`));
+    // Data outside the worker's data roots: refused on the worker, failed here with its reason.
+    const refused = submit(redis.url, { ...runConfig(20), data: { dir: '/etc' } });
+    const refusedId = await submittedId(refused);
+    expect(await refused.exited).toEqual({ code: 1, signal: null });
+    const lines = refused.out.stderr.trim().split('\n');
+    expect(lines.at(-1)).toMatch(
+      new RegExp(
+        `^gradstream: run ${refusedId} failed on its worker: .*data\\.dir: /etc is outside the worker's data roots`,
+      ),
+    );
+    expect(stored(refusedId).status).toBe('failed');
+  });
+
   it("never shows or stores the queue URL's credentials", async () => {
     const password = 'pw-Zq81x7Kd';
     const admin = new Redis(redis.url);
