@@ -27,8 +27,8 @@ export interface QueueRecorderOptions {
   /** The queue's Redis URL (shown only masked). */
   readonly queue: string;
   /**
-   * How often to list the queue's runs besides following its events (a run added while Redis was
-   * away, a run another process stopped recording). Default 5000 ms.
+   * How often to list the queue's active runs besides following its events (a run a worker took
+   * while Redis was away, a run whose other recorder stopped). Default 5000 ms.
    */
   readonly scanMs?: number;
   /** How often control requests are taken from the store. Default 200 ms. */
@@ -47,7 +47,7 @@ export interface QueueRecorder {
   readonly ready: Promise<void>;
   /** The runs being recorded now. */
   readonly runIds: readonly string[];
-  /** Lists the queue's runs now and follows those not followed yet. */
+  /** Lists the queue's active runs now and follows those not followed yet. */
   scan(): Promise<void>;
   /**
    * Stops following. Runs still training keep their rows `running` (they read `interrupted` once this
@@ -71,8 +71,8 @@ interface Followed {
 }
 
 /**
- * Follows every run on the queue at `options.queue` into `store` until closed: runs in the queue now
- * (active, waiting, delayed) and every run added later. A run's row is created at its first relayed
+ * Follows every run on the queue at `options.queue` into `store` until closed: the runs being trained
+ * now, and every run as a worker takes it. A run's row is created at its first relayed
  * event (`running`, leased to this process, with the job's name and config — never the queue's URL)
  * and ends as the run ends: completed or stopped by its end event, failed when its job failed for good.
  *
@@ -127,6 +127,7 @@ export function recordQueue(store: RunStore, options: QueueRecorderOptions): Que
       ...(options.flushMs !== undefined ? { flushMs: options.flushMs } : {}),
       onError: (error) => {
         say(`run ${runId}: ${error.message}`);
+        ended.add(runId); // not taken again by the next scan: the store refuses its writes
         finish(f);
       },
     });
@@ -228,7 +229,9 @@ export function recordQueue(store: RunStore, options: QueueRecorderOptions): Que
   const scan = async (): Promise<void> => {
     if (closed) return;
     try {
-      const jobs = await queue.getJobs(['active', 'waiting', 'delayed', 'prioritized']);
+      // Active only: a waiting run has no events yet, and one read connection per run is held while
+      // it is followed (its stream is read from its start whenever it is taken on: nothing is missed).
+      const jobs = await queue.getJobs(['active']);
       for (const job of jobs) if (job?.id) follow(job.data, job.id);
       problems.clear();
     } catch (error) {
@@ -246,7 +249,6 @@ export function recordQueue(store: RunStore, options: QueueRecorderOptions): Que
   };
   const events = new QueueEvents(RUN_QUEUE, { connection, prefix: KEY_PREFIX });
   events.on('error', (error: Error) => problems.say(`${error.message}; reconnecting`));
-  events.on('added', ({ jobId }) => byId(jobId));
   events.on('active', ({ jobId }) => byId(jobId));
   // Every (re)connection lists the queue again: events sent while Redis was away are not replayed.
   commands.on('ready', () => {
