@@ -1,7 +1,8 @@
 // `train --queue URL`: the run is trained by a `gradstream worker` and followed from here, as a
 // local run is — the same progress lines or --json events, the same exit codes, recorded in the
 // local run store (so a standing dashboard on that store shows it and steers it: store → this
-// process → Redis → the worker). Ctrl-C stops the remote run; a second one exits at once.
+// process → Redis → the worker), shown on a page of its own when no standing dashboard runs.
+// Ctrl-C stops the remote run; a second one exits at once.
 
 import { Redis } from 'ioredis';
 import { lastValueFrom, Subject, takeUntil, tap } from 'rxjs';
@@ -9,20 +10,23 @@ import type { RunConfig } from '../config/schema.js';
 import { createController } from '../pipeline/controller.js';
 import { parseQueueUrl, type QueueAddress } from '../queue/queue-url.js';
 import { submitRun } from '../queue/submit.js';
+import { type DashboardServer, startDashboardServer } from '../server/dashboard-server.js';
 import { followControls } from '../store/follow-controls.js';
 import { recordRun } from '../store/recorder.js';
 import { newRunId } from '../store/run-record.js';
 import { RunStore } from '../store/run-store.js';
+import { storedMetricsCsv } from '../store/stored-csv.js';
 import type { TrainEvent } from '../train/events.js';
+import { keepPageFor, shouldKeepPage } from './keep-page.js';
 import { createProgress } from './progress.js';
-import { type JobOutput, type JobResult, report } from './run-job.js';
+import { type JobOutput, type JobResult, listenError, report } from './run-job.js';
 
 /** A run to submit: a config validated here (its data paths are the worker's), and the queue's URL. */
 export interface SubmitJob {
   readonly config: RunConfig;
   /** The queue's Redis URL: kept in memory only, never printed unmasked nor stored. */
   readonly queue: string;
-  readonly output: Pick<JobOutput, 'json'>;
+  readonly output: JobOutput;
 }
 
 /**
@@ -56,24 +60,41 @@ export async function submitJob(job: SubmitJob): Promise<JobResult> {
   let stopControls = () => {};
   const progress = job.output.json ? undefined : createProgress(process.stderr);
   const runId = newRunId();
+  let dashboard: DashboardServer | undefined;
+  const events = new Subject<TrainEvent>();
   try {
     store.check();
+    // A standing dashboard (`gradstream dashboard`) on this store shows the run; else it gets its own.
+    const standing = config.dashboard.enabled ? store.standingDashboards()[0]?.url : undefined;
+    if (config.dashboard.enabled && !standing) {
+      const { host, port } = config.dashboard;
+      const metricsCsv = storedMetricsCsv(config.store.dir);
+      dashboard = await startDashboardServer({ host, port, control: true, metricsCsv, log }).catch(
+        (error: unknown) => {
+          throw listenError(error, host, port);
+        },
+      );
+    }
     await reachable(address);
     store.createRun({ id: runId, ...(config.name ? { name: config.name } : {}), config });
+    dashboard?.attachRun(runId, events, controller);
     // Steering from a standing dashboard comes through the store, then goes on through Redis.
     stopControls = followControls(store, runId, controller, { log });
-    const standing = config.dashboard.enabled ? store.standingDashboards()[0]?.url : undefined;
     log(
-      `gradstream: run ${runId}: submitted to ${address.shown}; waiting for a worker (its data paths are the worker's)` +
-        (standing ? `; on the standing dashboard at ${standing}` : ''),
+      `gradstream: run ${runId}: submitted to ${address.shown}; waiting for a worker (its data paths are the worker's)`,
     );
+    if (dashboard) log(`gradstream: dashboard at ${dashboard.url}`);
+    if (standing) log(`gradstream: run ${runId} is on the standing dashboard at ${standing}`);
     let schedule = { totalSteps: 0, stepsPerEpoch: 1 };
     submitted = true;
     await lastValueFrom(
       submitRun(config, { queue: job.queue, runId, controller }).pipe(
-        takeUntil(abandon),
         recordRun(store, runId),
+        // After the recorder: an abandoned run is recorded as stopped, not completed.
+        takeUntil(abandon),
         tap((e: TrainEvent) => {
+          // The page compares runs by the config given here, not the worker's copy.
+          events.next(e.type === 'start' ? { ...e, config } : e);
           if (e.type === 'start') {
             started = true;
             schedule = e;
@@ -87,13 +108,18 @@ export async function submitJob(job: SubmitJob): Promise<JobResult> {
       ),
       { defaultValue: undefined },
     );
+  } catch (error) {
+    // The page may stay for the error's line (see keep-page.ts: `pageAfterOutcomeLine`).
+    throw await keepPageFor(error, dashboard, shouldKeepPage(job.output.wait), log);
   } finally {
     progress?.stop();
     stopOnSignal();
     stopControls();
+    events.complete();
     store.close();
   }
-  return { runId, reason, testAccuracy };
+  const result: JobResult = { runId, reason, testAccuracy };
+  return keepPageFor(result, dashboard, shouldKeepPage(job.output.wait), log);
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -21,6 +21,7 @@ import { digest } from '../../src/queue/run-queued.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { type CliProcess, startCli } from '../helpers/cli-process.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { connect, isOneToN, statusOf } from '../server/clients.js';
 
 let redis: TestRedis;
 let dir: string;
@@ -272,6 +273,37 @@ describe('gradstream worker and train --queue', () => {
       ),
     );
     expect(stored(refusedId).status).toBe('failed');
+  });
+
+  it('shows the queued run on a page of its own, kept after the run with --wait until Ctrl-C', async () => {
+    await worker(redis.url);
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify(runConfig(300)));
+    const s = startCli([
+      'train',
+      '--config',
+      file,
+      '--queue',
+      redis.url,
+      '--port',
+      '0',
+      '--wait',
+      '--store',
+      dir,
+    ]);
+    children.push(s);
+    const port = Number((await s.waitFor(/dashboard at http:\/\/127\.0\.0\.1:(\d+)/))[1]);
+    const runId = await submittedId(s);
+    const client = await connect(port);
+    await s.waitFor(new RegExp(`run ${runId} completed; test accuracy`), 'stderr', 60_000);
+    await s.waitFor(/the dashboard stays at/);
+    await client.until(
+      () => isOneToN(client.steps.get(runId) ?? [], 300) && statusOf(client, runId) === 'ended',
+    );
+    expect(client.problems).toEqual([]);
+    s.kill('SIGINT');
+    expect(await s.exited).toEqual({ code: 0, signal: null });
+    client.ws.close();
   });
 
   it("never shows or stores the queue URL's credentials", async () => {
