@@ -23,7 +23,7 @@ export function registerTrainCommand(program: Command): void {
   // reach the store.
   command.option(
     '--queue <url>',
-    'train on a `gradstream worker` through this Redis queue (redis://[user:password@]host[:port][/db]) ' +
+    'train on a gradstream worker through this Redis queue (redis://[user:password@]host[:port][/db]) ' +
       "and follow the run from here; its data paths are the worker's (see --data-root there)",
   );
   addWaitFlags(command).action(async (_options, cmd: Command) => {

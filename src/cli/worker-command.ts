@@ -19,7 +19,7 @@ interface WorkerFlags {
   readonly queue: string;
   readonly concurrency: string;
   readonly workers?: string;
-  readonly dataRoot: string[];
+  readonly dataRoot?: string[];
   readonly lockMs: string;
 }
 
@@ -71,8 +71,7 @@ export function registerWorkerCommand(program: Command): void {
       '--data-root <dir>',
       "a folder runs may read data from, repeatable; a run's relative data paths are taken from the first " +
         '(default: the packaged MNIST only)',
-      (value: string, previous: string[]) => [...previous, value],
-      [] as string[],
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option(
       '--lock-ms <n>',
@@ -87,7 +86,7 @@ export function registerWorkerCommand(program: Command): void {
         queue: flags.queue,
         concurrency: positiveInt('--concurrency', flags.concurrency),
         workers: flags.workers === undefined ? undefined : positiveInt('--workers', flags.workers),
-        dataRoots: dataRoots(flags.dataRoot),
+        dataRoots: dataRoots(flags.dataRoot ?? []),
         lockMs: lockMs(flags.lockMs),
         log,
       };
