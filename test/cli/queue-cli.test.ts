@@ -20,7 +20,7 @@ import { parseQueueUrl } from '../../src/queue/queue-url.js';
 import { digest } from '../../src/queue/run-queued.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { type CliProcess, startCli } from '../helpers/cli-process.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { freePort, startRedis, type TestRedis } from '../helpers/redis.js';
 import { connect, isOneToN, statusOf } from '../server/clients.js';
 
 let redis: TestRedis;
@@ -304,6 +304,49 @@ describe('gradstream worker and train --queue', () => {
     s.kill('SIGINT');
     expect(await s.exited).toEqual({ code: 0, signal: null });
     client.ws.close();
+  });
+
+  it('refuses bad worker flags in one line (exit 2) and waits for a Redis that cannot be reached', async () => {
+    const bad: [string[], RegExp][] = [
+      [
+        ['--queue', 'http://u:pw-Xy@h'],
+        /^gradstream: --queue must be a Redis URL .*got http:\/\/\*\*\*:\*\*\*@h$/,
+      ],
+      [
+        ['--queue', redis.url, '--concurrency', '0'],
+        /^gradstream: --concurrency must be an integer ≥ 1, got "0"$/,
+      ],
+      [
+        ['--queue', redis.url, '--lock-ms', '50'],
+        /^gradstream: --lock-ms must be an integer ≥ 1000 \(milliseconds\), got "50"$/,
+      ],
+      [
+        ['--queue', redis.url, '--data-root', join(dir, 'none')],
+        /^gradstream: --data-root must be an existing folder, got .*none$/,
+      ],
+    ];
+    const runs = bad.map(([args]) => {
+      const c = startCli(['worker', ...args]);
+      children.push(c);
+      return c;
+    });
+    for (const [i, c] of runs.entries()) {
+      expect(await c.exited).toEqual({ code: 2, signal: null });
+      expect(c.out.stderr.trim()).toMatch(bad[i]![1]);
+    }
+    // Nothing listens on this port: said once with the URL masked, retried, and Ctrl-C exits.
+    const port = await freePort();
+    const w = startCli(['worker', '--queue', `redis://u:pw-Xy@127.0.0.1:${port}`]);
+    children.push(w);
+    await w.waitFor(
+      new RegExp(`queue redis://\\*\\*\\*:\\*\\*\\*@127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*; retrying`),
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(w.child.exitCode).toBe(null);
+    expect(w.out.stderr.match(/retrying/g)).toHaveLength(1);
+    w.kill('SIGINT');
+    expect(await w.exited).toEqual({ code: 0, signal: null });
+    expect(w.out.stderr).not.toContain('pw-Xy');
   });
 
   it("never shows or stores the queue URL's credentials", async () => {
