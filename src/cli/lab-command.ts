@@ -5,13 +5,14 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { LAB_NAMES, LABS, type LabName } from '../labs/registry.js';
 import { checkLabQueue, runLab } from '../labs/run-lab.js';
-import { maskUrl } from '../queue/queue-url.js';
+import { maskUrl, parseQueueUrl } from '../queue/queue-url.js';
 import { type DashboardServer, startDashboardServer } from '../server/dashboard-server.js';
 import { storeAt } from '../store/database.js';
 import { RunStore } from '../store/run-store.js';
 import { addWaitFlags } from './flags.js';
 import { endPage, keepPageFor, shouldKeepPage } from './keep-page.js';
 import { listenError } from './run-job.js';
+import { reachable } from './submit-job.js';
 
 const integer = (value: string): number => {
   const n = Number(value);
@@ -173,6 +174,9 @@ function shownCommand(name: LabName): string {
 async function runLabCommand(name: LabName, flags: LabFlags): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   checkLabQueue(name, flags.queue); // before any page or run
+  // A queue that does not answer is said once (URL masked) and retried until it does or Ctrl-C,
+  // rather than trials waiting silently.
+  if (flags.queue) await reachable(parseQueueUrl(flags.queue));
   const dashboard = await labDashboard(name, flags, log);
   const keep = shouldKeepPage(flags.wait);
   const abort = new AbortController();

@@ -128,7 +128,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
  * Resolves once the queue's Redis answers. While it does not, says so once (URL masked) and
  * retries with the connection's backoff, until it does or Ctrl-C.
  */
-async function reachable(address: QueueAddress): Promise<void> {
+export async function reachable(address: QueueAddress): Promise<void> {
   const redis = new Redis({ ...address.connection, lazyConnect: true });
   let said = '';
   redis.on('error', (error: Error) => {

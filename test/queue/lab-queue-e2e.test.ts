@@ -3,7 +3,8 @@
 // The 8-trial quick search completes with trials on both workers; one worker is killed (SIGKILL) a
 // checkpoint into a trial, and the other takes that trial over and ends with the final parameters of
 // the same config trained here, bit for bit; the queued search's validation accuracies equal the same
-// search run here, trial by trial. A lab whose runs are not `train` runs refuses --queue in one line.
+// search run here, trial by trial; the early-stopping rule stops queued trials. A lab whose runs are
+// not `train` runs refuses --queue in one line; a queue that does not answer is said once and retried.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,7 @@ import { digest, type QueuedRunResult } from '../../src/queue/run-queued.js';
 import { startRunWorker } from '../../src/queue/run-worker.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { type CliProcess, startCli } from '../helpers/cli-process.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { freePort, startRedis, type TestRedis } from '../helpers/redis.js';
 
 let redis: TestRedis;
 let dir: string;
@@ -228,7 +229,7 @@ describe('lab hyperparameter-search --queue', () => {
     }
   });
 
-  it('refuses --queue in one line (exit 2) for a lab whose runs cannot go on a queue, and a queued trackTrain', async () => {
+  it('refuses --queue in one line (exit 2) for a lab whose runs cannot go on a queue and a queued trackTrain; waits on a queue that does not answer', async () => {
     const twoD = lab(['optimizers-2d', '--queue', 'redis://alice:s3cret@127.0.0.1:1']);
     expect(await twoD.exited).toEqual({ code: 2, signal: null });
     expect(twoD.out.stderr).toBe(
@@ -237,6 +238,22 @@ describe('lab hyperparameter-search --queue', () => {
     const track = lab(['hyperparameter-search', '--quick', '--queue', redis.url, '--set', 'trackTrain=true']);
     expect(await track.exited).toEqual({ code: 2, signal: null });
     expect(track.out.stderr).toMatch(/hyperparameter-search: trackTrain must be false with --queue/);
+    // A queue that does not answer: said once, credentials masked, retried until Ctrl-C.
+    const closed = await freePort();
+    const away = lab([
+      'hyperparameter-search',
+      '--quick',
+      '--queue',
+      `redis://alice:s3cret@127.0.0.1:${closed}`,
+    ]);
+    await away.waitFor(
+      new RegExp(
+        `queue redis://\\*\\*\\*:\\*\\*\\*@127\\.0\\.0\\.1:${closed}: .*ECONNREFUSED.*; retrying \\(Ctrl-C to give up\\)`,
+      ),
+    );
+    away.kill('SIGINT');
+    expect((await away.exited).signal).toBe('SIGINT');
+    expect(away.out.stderr).not.toMatch(/s3cret/);
     const bad = lab(['hyperparameter-search', '--queue', 'http://alice:s3cret@example']);
     expect(await bad.exited).toEqual({ code: 2, signal: null });
     expect(bad.out.stderr).toMatch(/--queue must be a Redis URL/);
