@@ -219,7 +219,14 @@ describe('gradstream worker and train --queue', () => {
   });
 
   it("stops the remote run on the submitter's Ctrl-C and exits 130", async () => {
+    // No worker yet: the submitter exits at once, and the stop waits in Redis for the run's worker.
+    const waiting = submit(redis.url, runConfig(20_000));
+    const waitingId = await submittedId(waiting);
+    waiting.kill('SIGINT');
+    expect(await waiting.exited).toEqual({ code: 130, signal: null });
+    expect(stored(waitingId).status).toBe('stopped');
     const w = await worker(redis.url);
+    await w.waitFor(new RegExp(`run ${waitingId}: stopped after step \\d+`));
     const s = submit(redis.url, runConfig(20_000));
     const runId = await submittedId(s);
     await untilStep(s, 50);
