@@ -17,6 +17,7 @@ import {
   type Observable,
   of,
   Subject,
+  takeUntil,
   tap,
   toArray,
 } from 'rxjs';
@@ -86,10 +87,11 @@ function runOne(run: LabRun, ctx: LabContext): Observable<RunHistory> {
     const record = () => run.record?.store.createRun({ name: run.record.name, config: run.record.config });
     let stored: ReturnType<typeof record>;
     let training: Training;
-    if (ctx.queue && run.job) {
+    const queued = ctx.queue !== undefined && run.job !== undefined;
+    if (queued) {
       // The stored run first: its id is the job's.
       stored = record();
-      training = queuedTraining(run.job, ctx.queue, run.record?.name ?? runId, stored?.id);
+      training = queuedTraining(run.job!, ctx.queue!, run.record?.name ?? runId, stored?.id);
     } else {
       // A config the pipeline refuses throws before anything is stored.
       training = localTraining(run, ctx, runId);
@@ -98,7 +100,17 @@ function runOne(run: LabRun, ctx: LabContext): Observable<RunHistory> {
     const history = emptyHistory(run.label, runId);
     history.kernels = training.kernels;
     if (stored) history.storeId = stored.id;
-    const stop = () => training.controller.stop();
+    // A queued trial no worker has taken yet is left at once when the lab stops: its stop request
+    // waits in Redis and ends it as soon as a worker takes it.
+    const abandon = new Subject<void>();
+    let started = false;
+    const stop = () => {
+      training.controller.stop();
+      if (queued && !started) {
+        history.endReason = 'stopped';
+        abandon.next();
+      }
+    };
     ctx.signal?.addEventListener('abort', stop);
     // A recorded run may be steered from a standing dashboard, whose requests come through the store.
     const stopControls = stored
@@ -110,7 +122,10 @@ function runOne(run: LabRun, ctx: LabContext): Observable<RunHistory> {
     const events$ = training.events$.pipe(
       mergeMap((e) => (e.type === 'start' ? [e, ...preface] : [e])),
       stored ? recordRun(run.record!.store, stored.id) : identity,
+      // After the recorder: an abandoned trial is recorded as stopped, not completed.
+      takeUntil(abandon),
       tap((e) => {
+        if (e.type === 'start') started = true;
         // The page compares runs by the config they were recorded with, not the pipeline's plan.
         const record = run.record;
         live.next(

@@ -189,6 +189,8 @@ describe('lab hyperparameter-search --queue', () => {
     const curves = (d: HyperparameterSearchData) =>
       [...d.ranked].sort((x, y) => x.index - y.index).map((t) => [t.lr, t.weightDecay, t.validation]);
     expect(curves(results)).toEqual(curves(local.data));
+    b.kill('SIGTERM'); // idle: drains at once
+    expect(await b.exited).toEqual({ code: 0, signal: null });
   }, 300_000);
 
   it("applies the early-stopping rule to queued trials: the stop reaches the worker, the trial's job ends stopped", async () => {
@@ -200,13 +202,15 @@ describe('lab hyperparameter-search --queue', () => {
         storeDir: join(dir, 'early-store'),
         mnist: loadMnist(),
         queue: redis.url,
-        config: { trials: 2, earlyStop: { afterEpochs: 2, minAccuracy: 1 } },
+        // 30 epochs: the stop lands a few hundred ms after the second evaluation (relay, then the
+        // worker's control poll), long before a trial's end even on an idle machine.
+        config: { trials: 2, epochs: 30, earlyStop: { afterEpochs: 2, minAccuracy: 1 } },
       });
       for (const t of data.ranked) {
         expect(t.stoppedEarly).toBe(true);
-        // Stopped after its second epoch's evaluation (the request is taken within ~200 ms), not run to 6.
+        // Stopped after its second epoch's evaluation, not run to the end.
         expect(t.validation.length).toBeGreaterThanOrEqual(2);
-        expect(t.validation.length).toBeLessThan(6);
+        expect(t.validation.length).toBeLessThan(30);
       }
       const queue = new Queue('runs', {
         connection: parseQueueUrl(redis.url).connection,
@@ -226,6 +230,43 @@ describe('lab hyperparameter-search --queue', () => {
       }
     } finally {
       await w.close();
+    }
+  });
+
+  it('stops on Ctrl-C while no worker has taken its trials: exit 130 at once, the trials stored stopped', async () => {
+    const storeDir = join(dir, 'waiting-store');
+    const out = join(dir, 'waiting');
+    const s = lab([
+      'hyperparameter-search',
+      '--quick',
+      '--queue',
+      redis.url,
+      '--store',
+      storeDir,
+      '--out',
+      out,
+    ]);
+    const queue = new Queue('runs', {
+      connection: parseQueueUrl(redis.url).connection,
+      prefix: 'gradstream',
+    });
+    try {
+      // No worker runs: the 8 jobs wait.
+      await until(async () => (await queue.getWaitingCount()) === 8, '8 waiting jobs', 60_000);
+    } finally {
+      await queue.close();
+    }
+    s.kill('SIGINT');
+    expect(await s.exited).toEqual({ code: 130, signal: null });
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as HyperparameterSearchData;
+    expect(results.ranked.map((t) => [t.stoppedEarly, t.validation.length])).toEqual(
+      Array.from({ length: 8 }, () => [true, 0]),
+    );
+    const store = RunStore.open({ dir: storeDir, readonly: true });
+    try {
+      expect(store.listRuns().map((r) => r.status)).toEqual(Array.from({ length: 8 }, () => 'stopped'));
+    } finally {
+      store.close();
     }
   });
 
