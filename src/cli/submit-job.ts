@@ -5,7 +5,7 @@
 // Ctrl-C stops the remote run; a second one exits at once.
 
 import { Redis } from 'ioredis';
-import { lastValueFrom, Subject, takeUntil, tap } from 'rxjs';
+import { filter, lastValueFrom, Subject, takeUntil, tap } from 'rxjs';
 import type { RunConfig } from '../config/schema.js';
 import { createController } from '../pipeline/controller.js';
 import { parseQueueUrl, type QueueAddress } from '../queue/queue-url.js';
@@ -89,6 +89,13 @@ export async function submitJob(job: SubmitJob): Promise<JobResult> {
     submitted = true;
     await lastValueFrom(
       submitRun(config, { queue: job.queue, runId, controller }).pipe(
+        // A worker that takes the run over (the first died or drained) starts it again from its
+        // checkpoint: said here, but one run has one start, in the store and on --json as locally.
+        filter((e) => {
+          if (e.type !== 'start' || !started) return true;
+          log(`gradstream: run ${runId}: taken over by another worker, from its newest checkpoint`);
+          return false;
+        }),
         recordRun(store, runId),
         // After the recorder: an abandoned run is recorded as stopped, not completed.
         takeUntil(abandon),

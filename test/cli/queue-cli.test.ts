@@ -118,9 +118,9 @@ function stored(runId: string): { status: string | undefined; steps: number[] } 
   }
 }
 
-/** The job of `runId` as BullMQ keeps it (its return value has the final parameters' digest). */
-async function finishedJob(runId: string) {
-  const queue = new Queue('runs', { connection: parseQueueUrl(redis.url).connection, prefix: 'gradstream' });
+/** The job of `runId` on `url` as BullMQ keeps it (its return value has the final parameters' digest). */
+async function finishedJob(url: string, runId: string) {
+  const queue = new Queue('runs', { connection: parseQueueUrl(url).connection, prefix: 'gradstream' });
   try {
     return await queue.getJob(runId.replace(/:/g, '_'));
   } finally {
@@ -177,10 +177,13 @@ describe('gradstream worker and train --queue', () => {
   });
 
   it('takes over the run of a worker killed mid-run from its checkpoint: the same parameters bit for bit', async () => {
+    // A database of its own: BullMQ's stalled-job check runs at the pace of the last worker that ran
+    // it on a queue, and the other tests' workers check every 30 s.
+    const url = `${redis.url}/1`;
     const fast = ['--lock-ms', '2000'];
-    const workers = [await worker(redis.url, fast), await worker(redis.url, fast)];
+    const workers = [await worker(url, fast), await worker(url, fast)];
     const config = runConfig(3000);
-    const s = submit(redis.url, config);
+    const s = submit(url, config);
     const runId = await submittedId(s);
     const first = await holder(workers, runId);
     await untilStep(s, 300);
@@ -194,7 +197,9 @@ describe('gradstream worker and train --queue', () => {
     // Steps replayed from the checkpoint are neither printed nor stored twice.
     expect(jsonSteps(s)).toEqual(oneTo(3000));
     expect(stored(runId)).toEqual({ status: 'completed', steps: oneTo(3000) });
-    const job = await finishedJob(runId);
+    expect(s.out.stderr).toMatch(new RegExp(`run ${runId}: taken over by another worker`));
+    expect(s.events().filter((e) => e.type === 'start')).toHaveLength(1);
+    const job = await finishedJob(url, runId);
     expect(job?.returnvalue).toMatchObject({ reason: 'completed', step: 3000 });
     expect(job?.returnvalue.resumedFrom).toBeGreaterThan(0);
     expect(job?.returnvalue.paramsDigest).toBe(await localDigest(config));
@@ -215,6 +220,7 @@ describe('gradstream worker and train --queue', () => {
     expect(await s.exited).toEqual({ code: 0, signal: null });
     expect(other.out.stderr).toMatch(new RegExp(`run ${runId}: completed after step 2000 \\(taken over`));
     expect(jsonSteps(s)).toEqual(oneTo(2000));
+    expect(s.events().filter((e) => e.type === 'start')).toHaveLength(1);
     expect(stored(runId)).toEqual({ status: 'completed', steps: oneTo(2000) });
   });
 
