@@ -76,7 +76,8 @@ export function registerWorkerCommand(program: Command): void {
     .option(
       '--lock-ms <n>',
       "advanced: how long a run's lock lasts without renewal; a run of a worker that died is taken " +
-        'over by another after about twice this',
+        'over by another after about twice this (give every worker of a queue the same value: the ' +
+        'check for dead workers runs at the pace of the last worker that ran it)',
       '30000',
     )
     .action(async (flags: WorkerFlags) => {
