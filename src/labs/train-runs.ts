@@ -8,6 +8,7 @@ import {
   concat,
   defer,
   EMPTY,
+  filter,
   from,
   identity,
   ignoreElements,
@@ -120,6 +121,13 @@ function runOne(run: LabRun, ctx: LabContext): Observable<RunHistory> {
     ctx.dashboard?.attachRun(runId, live.asObservable(), training.controller);
     const preface = run.preface ?? [];
     const events$ = training.events$.pipe(
+      // A queued trial taken over by another worker (the first died) starts again from its
+      // checkpoint: said here, but a run has one start, on the page and in the store.
+      filter((e) => {
+        if (e.type !== 'start' || !started) return true;
+        ctx.log(`${runId}: taken over by another worker, from its newest checkpoint`);
+        return false;
+      }),
       mergeMap((e) => (e.type === 'start' ? [e, ...preface] : [e])),
       stored ? recordRun(run.record!.store, stored.id) : identity,
       // After the recorder: an abandoned trial is recorded as stopped, not completed.

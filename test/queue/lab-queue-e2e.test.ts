@@ -152,6 +152,10 @@ describe('lab hyperparameter-search --queue', () => {
         `run ${victim}: completed after step 120 \\(taken over at its checkpoint of step [1-9]\\d*\\)`,
       ),
     );
+    const label = `trial-${String(results.ranked.find((t) => t.storeId === victim)!.index + 1).padStart(3, '0')}`;
+    expect(submitter.out.stderr).toContain(
+      `hyperparameter-search/${label}: taken over by another worker, from its newest checkpoint`,
+    );
     // The taken-over trial's steps are recorded once each, from step 1.
     expect(storedSteps(storeDir, victim)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
 
