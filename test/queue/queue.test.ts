@@ -78,8 +78,11 @@ describe('the run queue', () => {
       ({ Queue }) =>
         new Queue('runs', { connection: parseQueueUrl(redis.url).connection, prefix: 'gradstream' }),
     );
+    // The run's end reaches the submitter before BullMQ marks its job completed.
+    await expect
+      .poll(async () => (await job.getJob('q-1'))?.returnvalue, { timeout: 10_000 })
+      .toMatchObject({ reason: 'completed', step: 120 });
     const done = await job.getJob('q-1');
-    expect(done?.returnvalue).toMatchObject({ reason: 'completed', step: 120 });
     expect(done?.returnvalue.paramsDigest).toBe(await localDigest(config));
     await job.close();
   });
