@@ -247,9 +247,6 @@ export function recordQueue(store: RunStore, options: QueueRecorderOptions): Que
       })
       .catch(() => {}); // Redis away: the scan after reconnecting finds it
   };
-  const events = new QueueEvents(RUN_QUEUE, { connection, prefix: KEY_PREFIX });
-  events.on('error', (error: Error) => problems.say(`${error.message}; reconnecting`));
-  events.on('active', ({ jobId }) => byId(jobId));
   // Every (re)connection lists the queue again: events sent while Redis was away are not replayed.
   commands.on('ready', () => {
     if (problems.saying) say('connected again');
@@ -258,8 +255,17 @@ export function recordQueue(store: RunStore, options: QueueRecorderOptions): Que
   });
   const timer = setInterval(() => void scan(), options.scanMs ?? 5000);
   timer.unref();
-  // Redis not there yet: this waits for it (reconnecting with backoff) while the page is served.
-  const ready = events.waitUntilReady().then(scan);
+  // The queue's event feed, once Redis answers: BullMQ's QueueEvents cannot be closed before its
+  // first connection (its client would retry for ever), and Redis may not be there yet.
+  let events: QueueEvents | undefined;
+  const ready = new Promise<void>((resolve) => commands.once('ready', () => resolve())).then(async () => {
+    if (closed) return;
+    events = new QueueEvents(RUN_QUEUE, { connection, prefix: KEY_PREFIX });
+    events.on('error', (error: Error) => problems.say(`${error.message}; reconnecting`));
+    events.on('active', ({ jobId }) => byId(jobId));
+    await events.waitUntilReady();
+    await scan();
+  });
 
   return {
     shown: address.shown,
@@ -277,9 +283,11 @@ export function recordQueue(store: RunStore, options: QueueRecorderOptions): Que
         if (unwritten) say(`run ${f.job.runId}: ${unwritten.message}`);
         finish(f);
       }
-      await events.close().catch(() => {});
-      await queue.close().catch(() => {});
+      // A clean close waits for Redis: bounded, then the connections are dropped (Redis away must not
+      // keep Ctrl-C from quitting).
       commands.disconnect();
+      const closing = Promise.all([events?.close(), queue.close()]).catch(() => {});
+      await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     },
   };
 }

@@ -23,7 +23,7 @@ import { DB_FILE } from '../../src/store/database.js';
 import { RunStore } from '../../src/store/run-store.js';
 import type { TrainEvent } from '../../src/train/events.js';
 import { startCli } from '../helpers/cli-process.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { freePort, startRedis, type TestRedis } from '../helpers/redis.js';
 import { connect, type TestClient } from '../server/clients.js';
 
 let redis: TestRedis;
@@ -288,6 +288,24 @@ describe('gradstream dashboard --queue (the hub across machines)', () => {
       expect((await bad.exited).code).toBe(2);
       expect(bad.out.stderr).toMatch(/--queue must be a Redis URL .*got http:\/\/\*\*\*:\*\*\*@host/);
       expect(bad.out.stderr).not.toContain('pw-x');
+      // A queue that is not there: said once, masked, and waited for; Ctrl-C still quits at once.
+      const away = startCli([
+        'dashboard',
+        '--store',
+        cliStore,
+        '--port',
+        '0',
+        '--queue',
+        `redis://eve:pw-y@127.0.0.1:${await freePort()}`,
+      ]);
+      await away.waitFor(
+        /queue redis:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+: connect ECONNREFUSED .*; reconnecting/,
+      );
+      away.kill('SIGINT');
+      const quit = await Promise.race([away.exited, new Promise((r) => setTimeout(() => r('hung'), 5000))]);
+      away.kill('SIGKILL');
+      expect(quit).toEqual({ code: 0, signal: null });
+      expect(away.out.stderr).not.toContain('pw-y');
     } finally {
       hubCli.kill('SIGKILL');
       await hubCli.exited;
