@@ -67,6 +67,9 @@ interface Followed {
   stopControls?: () => void;
   retry?: ReturnType<typeof setTimeout>;
   lastCheck: number;
+  /** Events read so far, and as of the check that found the job failed (or gone). */
+  events: number;
+  endingAt?: number;
   done: boolean;
 }
 
@@ -154,6 +157,7 @@ export function recordQueue(store: RunStore, options: QueueRecorderOptions): Que
         return;
       }
     }
+    f.events++;
     if (!f.seen.fresh(event)) return;
     f.recorder!.record(event);
     if (event.type === 'end') {
@@ -171,6 +175,11 @@ export function recordQueue(store: RunStore, options: QueueRecorderOptions): Que
       const job = await queue.getJob(f.jobId);
       const state = job ? await job.getState() : 'missing';
       if (state !== 'failed' && state !== 'missing') return;
+      // Its last events may still be unread: ended once a check finds nothing more was read.
+      if (f.endingAt !== f.events) {
+        f.endingAt = f.events;
+        return;
+      }
       const why =
         state === 'failed'
           ? `failed on its worker: ${job?.failedReason}`
@@ -221,7 +230,7 @@ export function recordQueue(store: RunStore, options: QueueRecorderOptions): Que
     if (row?.status === 'running' && !isOwnLease(row.lease)) return;
     const reader = new Redis({ ...connection });
     reader.on('error', () => {}); // said by the command connection; reconnects with backoff
-    const f: Followed = { job, jobId, reader, seen: seenEvents(), lastCheck: 0, done: false };
+    const f: Followed = { job, jobId, reader, seen: seenEvents(), lastCheck: 0, events: 0, done: false };
     followed.set(job.runId, f);
     read(f);
   };

@@ -193,6 +193,29 @@ describe('gradstream dashboard --queue (the hub across machines)', () => {
     expect(hubLines.join('\n')).not.toContain('recording run theirs');
   });
 
+  it('a run that fails on its worker reads failed with the worker’s reason, after every step it relayed', async () => {
+    // The learning rate jumps to 1e30 after 20 updates: the run stops at its first non-finite step.
+    const config = parseConfig({
+      ...JSON.parse(JSON.stringify(small(2000))),
+      optimizer: { name: 'sgd', lr: 0.05, schedule: { kind: 'step', every: 20, gamma: 1e31 } },
+    });
+    const events: TrainEvent[] = [];
+    const failure = await new Promise<Error>((resolve, reject) =>
+      submitRun(config, { queue: redis.url, runId: 'blows-up', retries: 0 }).subscribe({
+        next: (e) => events.push(e),
+        error: resolve,
+        complete: () => reject(new Error('completed')),
+      }),
+    );
+    expect(failure.message).toMatch(/run blows-up failed on its worker: .*(non-finite|NaN)/i);
+    await expect.poll(() => store.getRun('blows-up')?.status, { timeout: 10_000 }).toBe('failed');
+    expect(store.getRun('blows-up')?.error).toMatch(/^failed on its worker: /);
+    const relayed = events.filter((e) => e.type === 'step').map((e) => e.step);
+    expect(relayed.length).toBeGreaterThan(0);
+    expect(lossSteps('blows-up')).toEqual(relayed);
+    await client.until(() => pageState('blows-up')?.endReason === 'failed', 10_000);
+  });
+
   it('a hub that died mid-run is followed by the next one, which records the rest once', async () => {
     const run = submit('handover', 3000);
     await expect.poll(() => lossSteps('handover').length, { timeout: 30_000 }).toBeGreaterThan(300);
