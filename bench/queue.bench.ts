@@ -7,8 +7,9 @@
 //  2. throughput: `gradstream worker` trains a run submitted by `gradstream train --queue --json
 //     --no-dashboard` (relay on, one XADD per 100 ms), against the same run local and headless
 //     (`train --json --no-dashboard`); samples/s from each run's own step events (`elapsedMs` after
-//     WARMUP_STEPS, as bench/hub); paired per round, the order reversed every other round; the median
-//     ratio (target ≥ 0.95).
+//     WARMUP_STEPS, as bench/hub); and a third run local with `--checkpoint-every 200` (a queued run
+//     checkpoints every 200 steps, to Redis: this tells the checkpoints' cost from the relay's); paired
+//     per round, the order reversed every other round; the median ratio (target ≥ 0.95).
 //  3. many runs: `tinyRuns` runs of a few steps added to the queue at once (BullMQ's addBulk with the job
 //     `submitRun` adds: `{ runId, config }`, the same options), through one and then two `gradstream worker`
 //     processes; runs per minute from the add to the last completed job.
@@ -33,6 +34,7 @@ import { lastValueFrom, tap } from 'rxjs';
 import { parseConfig } from '../src/config/validate.js';
 import { KEY_PREFIX, RUN_QUEUE } from '../src/queue/keys.js';
 import { parseQueueUrl } from '../src/queue/queue-url.js';
+import { QUEUED_CHECKPOINT_EVERY } from '../src/queue/run-queued.js';
 import { startRunWorker } from '../src/queue/run-worker.js';
 import { submitRun } from '../src/queue/submit.js';
 import { startRedis, type TestRedis } from '../test/helpers/redis.js';
@@ -170,7 +172,7 @@ async function phase2(url: string, rounds: number, steps: number, dir: string) {
   const local = join(dir, 'local');
   const queued = join(dir, 'queued');
   for (const d of [local, queued]) mkdirSync(d, { recursive: true });
-  const rates = { local: [] as number[], queued: [] as number[] };
+  const rates = { local: [] as number[], queued: [] as number[], checkpointed: [] as number[] };
   try {
     await train(['--store', local, '--steps', '300']); // warm-up (page cache), not counted
     for (let r = 0; r < rounds; r++) {
@@ -181,16 +183,36 @@ async function phase2(url: string, rounds: number, steps: number, dir: string) {
         const args = ['--store', queued, '--steps', String(steps), '--queue', url];
         rates.queued.push((await train(args)).samplesPerSecond);
       };
-      for (const run of r % 2 === 0 ? [runLocal, runQueued] : [runQueued, runLocal]) await run();
-      const [l, q] = [rates.local.at(-1)!, rates.queued.at(-1)!];
+      // What a queued run does besides relaying: a checkpoint every QUEUED_CHECKPOINT_EVERY steps
+      // (here to the run store on disk, there to Redis).
+      const runCheckpointed = async () => {
+        const args = [
+          '--store',
+          local,
+          '--steps',
+          String(steps),
+          '--checkpoint-every',
+          String(QUEUED_CHECKPOINT_EVERY),
+        ];
+        rates.checkpointed.push((await train(args)).samplesPerSecond);
+      };
+      const order = [runLocal, runQueued, runCheckpointed];
+      for (const run of r % 2 === 0 ? order : order.reverse()) await run();
+      const [l, q, c] = [rates.local.at(-1)!, rates.queued.at(-1)!, rates.checkpointed.at(-1)!];
       say(
-        `round ${r + 1}/${rounds}: local ${l.toFixed(0)}, queued ${q.toFixed(0)} samples/s (${(q / l).toFixed(3)})`,
+        `round ${r + 1}/${rounds}: local ${l.toFixed(0)}, queued ${q.toFixed(0)} (${(q / l).toFixed(3)}), ` +
+          `local checkpointing every ${QUEUED_CHECKPOINT_EVERY} steps ${c.toFixed(0)} (${(c / l).toFixed(3)}) samples/s`,
       );
     }
   } finally {
     await worker.stop();
   }
-  return { ...rates, ratios: rates.queued.map((q, i) => q / rates.local[i]) };
+  return {
+    ...rates,
+    ratios: rates.queued.map((q, i) => q / rates.local[i]),
+    checkpointRatios: rates.checkpointed.map((c, i) => c / rates.local[i]),
+    queuedToCheckpointed: rates.queued.map((q, i) => q / rates.checkpointed[i]),
+  };
 }
 
 // ---- 3. many tiny runs through one and two worker processes ----
@@ -259,8 +281,9 @@ async function commandsProcessed(redis: Redis): Promise<number> {
  * source `lua`, those a script runs: the round trips and the work inside scripts, counted apart.
  */
 async function phase4(url: string, steps: number, dir: string) {
-  const worker = await startWorker(url);
   const admin = new Redis(url);
+  await admin.flushdb(); // the earlier phases' runs gone: this run's keys are the only ones
+  const worker = await startWorker(url);
   const monitor = await admin.monitor();
   const calls = new Map<string, number>();
   let inScripts = 0;
@@ -292,6 +315,13 @@ async function phase4(url: string, steps: number, dir: string) {
     await sleep(200); // the last MONITOR lines
     counting = false;
     const processed = (await commandsProcessed(info)) - 2; // less this bench's CONFIG and INFO
+    // What a run leaves in Redis: its event stream (kept a day after its end) and newest checkpoint.
+    const bytes = async (pattern: string) => {
+      const [key] = await info.keys(pattern);
+      return key ? Number(await info.memory('USAGE', key, 'SAMPLES', '0')) : Number.NaN;
+    };
+    const streamBytes = await bytes('gradstream:run:*:events');
+    const checkpointBytes = await bytes('gradstream:run:*:checkpoint');
     info.disconnect();
     const total = [...calls.values()].reduce((a, b) => a + b, 0);
     say(
@@ -302,6 +332,8 @@ async function phase4(url: string, steps: number, dir: string) {
       total,
       inScripts,
       processed,
+      streamBytes,
+      checkpointBytes,
       steps,
       seconds: run.seconds,
       samplesPerSecond: run.samplesPerSecond,
@@ -352,6 +384,9 @@ async function main(args: {
         `| local headless (\`train --no-dashboard\`), samples/s, median | ${median(p2.local).toFixed(0)} | |`,
         `| queued (\`worker\` + \`train --queue --no-dashboard\`), samples/s, median | ${median(p2.queued).toFixed(0)} | |`,
         `| **paired ratio** queued / local, median of ${args.rounds} (${range(p2.ratios)}) | ${median(p2.ratios).toFixed(3)} | ≥ 0.95 |`,
+        `| local, \`--checkpoint-every ${QUEUED_CHECKPOINT_EVERY}\` (a queued run's checkpoint pace, to disk), samples/s, median | ${median(p2.checkpointed).toFixed(0)} | |`,
+        `| paired ratio local checkpointing / local (${range(p2.checkpointRatios)}) | ${median(p2.checkpointRatios).toFixed(3)} | |`,
+        `| paired ratio queued / local checkpointing (${range(p2.queuedToCheckpointed)}) | ${median(p2.queuedToCheckpointed).toFixed(3)} | |`,
         ...(one && two
           ? [
               `| ${args.tinyRuns} tiny runs (5 steps), 1 worker process | ${one.perMinute.toFixed(0)} runs/min (${one.seconds.toFixed(1)} s) | |`,
@@ -361,6 +396,7 @@ async function main(args: {
         `| **Redis commands sent per step**, 1 worker + 1 submitter, ${p4.steps} steps in ${p4.seconds.toFixed(1)} s of the submitter (${p4.samplesPerSecond.toFixed(0)} samples/s) | ${perStep(p4.total)} (${perSecond(p4.total)}/s) | |`,
         `| commands run inside BullMQ's scripts besides | ${perStep(p4.inScripts)} (${perSecond(p4.inScripts)}/s) | |`,
         `| INFO commandstats, all calls (both of the above) | ${perStep(p4.processed)} (${perSecond(p4.processed)}/s) | |`,
+        `| the run's event stream in Redis, per step; its checkpoint | ${(p4.streamBytes / p4.steps).toFixed(0)} bytes; ${(p4.checkpointBytes / 1024).toFixed(0)} KiB | |`,
         '',
         '| command sent | calls | per step | per second |',
         '|---|---:|---:|---:|',
