@@ -159,6 +159,12 @@ export function recordQueue(store: RunStore, options: QueueRecorderOptions): Que
     }
     f.events++;
     if (!f.seen.fresh(event)) return;
+    // A worker that takes the run over (the first died or drained) starts it again from its
+    // checkpoint: said, but one run has one start, as a `train --queue` submitter records it.
+    if (event.type === 'start' && f.seen.count('start') > 1) {
+      say(`run ${f.job.runId}: taken over by another worker, from its newest checkpoint`);
+      return;
+    }
     f.recorder!.record(event);
     if (event.type === 'end') {
       ended.add(f.job.runId);
@@ -355,6 +361,8 @@ interface SeenEvents {
   seed(store: RunStore, runId: string): void;
   /** Whether `event` is to be recorded (and, if so, counts it as seen). */
   fresh(event: TrainEvent): boolean;
+  /** Starts or control events of `type` seen (recorded, or read anew). */
+  count(type: 'start' | 'paused' | 'resumed' | 'lr'): number;
 }
 
 const CONTROL_TYPES = new Set<TrainEvent['type']>(['start', 'paused', 'resumed', 'lr']);
@@ -415,5 +423,6 @@ function seenEvents(): SeenEvents {
       counts.set(e.type, n);
       return true;
     },
+    count: (type) => counts.get(type) ?? 0,
   };
 }

@@ -1,9 +1,11 @@
 // The hub across machines against a real Redis, a real worker, a real store, server and socket: a run
 // submitted to the queue is recorded in the hub's store as it trains, the standing page's follower
 // shows it live, the page's pause, resume and stop reach the worker through the store and Redis, and
-// a run another live process records on the same store is left to it. As processes: `gradstream
-// dashboard --queue` with credentials in the URL records a remote run beside a `train --queue` that
-// records its own, and shows the credentials nowhere.
+// a run another live process records on the same store is left to it. A run that fails on its worker
+// reads failed; a hub that died is followed by the next; a run taken over from a killed worker is
+// recorded once, with one start. As processes: `gradstream dashboard --queue` with credentials in
+// the URL records a remote run beside a `train --queue` that records its own, shows the credentials
+// nowhere, and quits at Ctrl-C while the queue is unreachable.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -92,11 +94,11 @@ const controllable = (runId: string) =>
   );
 
 /** Submits a run and collects its events; resolves at its end. */
-function submit(runId: string, steps: number, name?: string) {
+function submit(runId: string, steps: number, name?: string, queue = redis.url) {
   const events: TrainEvent[] = [];
   let subscription: Subscription | undefined;
   const done = new Promise<void>((resolve, reject) => {
-    subscription = submitRun(small(steps), { queue: redis.url, runId, ...(name ? { name } : {}) }).subscribe({
+    subscription = submitRun(small(steps), { queue, runId, ...(name ? { name } : {}) }).subscribe({
       next: (e) => events.push(e),
       error: reject,
       complete: resolve,
@@ -240,6 +242,46 @@ describe('gradstream dashboard --queue (the hub across machines)', () => {
     expect(lossSteps('handover')).toEqual(range(1, 3000));
     const starts = store.loggedEvents('handover').filter((l) => l.event.type === 'start');
     expect(starts).toHaveLength(1);
+  });
+
+  it('a worker killed mid-run: the run is taken over, and the hub records every step once, with one start', async () => {
+    // A Redis database of its own: BullMQ's stalled-job check runs at the pace of the last worker
+    // that ran it on a queue (the in-process worker's is 30 s).
+    const url = `${redis.url}/1`;
+    await hub.close();
+    hub = recordQueue(store, { queue: url, scanMs: 500, log: (l) => hubLines.push(l) });
+    await hub.ready;
+    const workers = [0, 1].map(() =>
+      startCli(['worker', '--queue', url, '--workers', '1', '--lock-ms', '2000']),
+    );
+    try {
+      for (const w of workers) await w.waitFor(/taking runs from/, 'stderr', 60_000);
+      const run = submit('taken-over', 3000, undefined, url);
+      await expect
+        .poll(() => workers.find((w) => /run taken-over: started/.test(w.out.stderr)), { timeout: 30_000 })
+        .toBeDefined();
+      const first = workers.find((w) => /run taken-over: started/.test(w.out.stderr))!;
+      await expect
+        .poll(() => lossSteps('taken-over').length, { timeout: 30_000, interval: 20 })
+        .toBeGreaterThan(300);
+      first.kill('SIGKILL');
+      await first.exited;
+      await run.done;
+      expect(run.events.at(-1)).toMatchObject({ type: 'end', reason: 'completed', step: 3000 });
+      const other = workers.find((w) => w !== first)!;
+      await other.waitFor(
+        /run taken-over: completed after step 3000 \(taken over at its checkpoint of step \d+\)/,
+      );
+      await expect.poll(() => store.getRun('taken-over')?.status, { timeout: 10_000 }).toBe('completed');
+      expect(lossSteps('taken-over')).toEqual(range(1, 3000));
+      expect(store.loggedEvents('taken-over').filter((l) => l.event.type === 'start')).toHaveLength(1);
+      expect(hubLines.join('\n')).toContain('run taken-over: taken over by another worker');
+    } finally {
+      for (const w of workers) {
+        w.kill('SIGKILL');
+        await w.exited;
+      }
+    }
   });
 
   it('as processes: `dashboard --queue` records a remote run beside a `train --queue` recording its own, credentials nowhere', async () => {
