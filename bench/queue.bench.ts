@@ -34,7 +34,10 @@ import { lastValueFrom, tap } from 'rxjs';
 import { parseConfig } from '../src/config/validate.js';
 import { KEY_PREFIX, RUN_QUEUE } from '../src/queue/keys.js';
 import { parseQueueUrl } from '../src/queue/queue-url.js';
-import { QUEUED_CHECKPOINT_EVERY } from '../src/queue/run-queued.js';
+
+/** The local comparison run's checkpoint pace (a queued run's before it checkpointed by time). */
+const QUEUED_CHECKPOINT_EVERY = 200;
+
 import { startRunWorker } from '../src/queue/run-worker.js';
 import { submitRun } from '../src/queue/submit.js';
 import { startRedis, type TestRedis } from '../test/helpers/redis.js';

@@ -1,7 +1,8 @@
 // The hub across machines against a real Redis, a real worker, a real store, server and socket: a run
 // submitted to the queue is recorded in the hub's store as it trains, the standing page's follower
 // shows it live, the page's pause, resume and stop reach the worker through the store and Redis, and
-// a run another live process records on the same store is left to it. A run that fails on its worker
+// a run another live process records on the same store is left to it (and its rest recorded once
+// that process is killed). A run that fails on its worker
 // reads failed; a hub that died is followed by the next; a run taken over from a killed worker is
 // recorded once, with one start. As processes: `gradstream dashboard --queue` with credentials in
 // the URL records a remote run beside a `train --queue` that records its own, shows the credentials
@@ -66,6 +67,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+// Checkpointed every 100 steps (a queued run's default is every 10 s): a worker killed after a few
+// hundred steps leaves a checkpoint to take the run over from.
 const small = (steps: number) =>
   parseConfig({
     model: { hidden: [16] },
@@ -74,6 +77,7 @@ const small = (steps: number) =>
     data: { trainLimit: 1000 },
     workers: 1,
     seed: 3,
+    checkpoint: { everySteps: 100 },
   });
 
 /** The latest state the page's client was sent for `runId`. */
@@ -244,6 +248,49 @@ describe('gradstream dashboard --queue (the hub across machines)', () => {
     expect(starts).toHaveLength(1);
   });
 
+  it('records the rest of a run whose `train --queue` submitter, recording it on the same store, was killed', async () => {
+    const configDir = mkdtempSync(join(tmpdir(), 'gradstream-hub-config-'));
+    const file = join(configDir, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        model: { hidden: [16] },
+        batchSize: 50,
+        steps: 3000,
+        data: { trainLimit: 1000 },
+        workers: 1,
+      }),
+    );
+    const s = startCli([
+      'train',
+      '--config',
+      file,
+      '--queue',
+      redis.url,
+      '--json',
+      '--no-dashboard',
+      '--store',
+      dir,
+    ]);
+    try {
+      const [, runId] = await s.waitFor(/run (\S+): submitted to/, 'stderr', 60_000);
+      const steps = () => s.events().filter((e) => e.type === 'step').length;
+      await expect.poll(steps, { timeout: 30_000, interval: 20 }).toBeGreaterThan(300);
+      expect(hubLines.join('\n')).not.toContain(`recording run ${runId}`);
+      s.kill('SIGKILL');
+      await s.exited;
+      // Its lease lapses with its process: the hub records the rest from the run's stream.
+      await expect.poll(() => store.getRun(runId!)?.status, { timeout: 30_000 }).toBe('completed');
+      expect(lossSteps(runId!)).toEqual(range(1, 3000));
+      expect(store.loggedEvents(runId!).filter((l) => l.event.type === 'start')).toHaveLength(1);
+      expect(hubLines.join('\n')).toContain(`recording run ${runId}`);
+    } finally {
+      s.kill('SIGKILL');
+      await s.exited;
+      rmSync(configDir, { recursive: true, force: true });
+    }
+  });
+
   it('a worker killed mid-run: the run is taken over, and the hub records every step once, with one start', async () => {
     // A Redis database of its own: BullMQ's stalled-job check runs at the pace of the last worker
     // that ran it on a queue (the in-process worker's is 30 s).
@@ -269,8 +316,9 @@ describe('gradstream dashboard --queue (the hub across machines)', () => {
       await run.done;
       expect(run.events.at(-1)).toMatchObject({ type: 'end', reason: 'completed', step: 3000 });
       const other = workers.find((w) => w !== first)!;
+      // From its checkpoint, or from the start when it had none yet: the replayed steps are dropped.
       await other.waitFor(
-        /run taken-over: completed after step 3000 \(taken over at its checkpoint of step \d+\)/,
+        /run taken-over: started \(attempt 2\)[\s\S]*run taken-over: completed after step 3000/,
       );
       await expect.poll(() => store.getRun('taken-over')?.status, { timeout: 10_000 }).toBe('completed');
       expect(lossSteps('taken-over')).toEqual(range(1, 3000));
