@@ -100,6 +100,11 @@ export function recordQueue(store: RunStore, options: QueueRecorderOptions): Que
   const followed = new Map<string, Followed>();
   /** Runs whose end this handle recorded: a scan seeing their job still active does not take them again. */
   const ended = new Set<string>();
+  /**
+   * Runs another live process records (a submitter): looked at by every scan, even after their job
+   * ended, so the rest of one whose recorder died is recorded from its stream (kept a day).
+   */
+  const leftAlone = new Map<string, { data: unknown; jobId: string }>();
   let closed = false;
 
   const finish = (f: Followed): void => {
@@ -119,7 +124,10 @@ export function recordQueue(store: RunStore, options: QueueRecorderOptions): Que
     if (!row) {
       store.createRun({ id: runId, ...(f.job.name ? { name: f.job.name } : {}), config: rowConfig(f.job) });
     } else if (row.status === 'running') {
-      if (!isOwnLease(row.lease)) return false; // held by a live submitter recording it
+      if (!isOwnLease(row.lease)) {
+        leftAlone.set(runId, { data: f.job, jobId: f.jobId }); // held by a live submitter recording it
+        return false;
+      }
       f.seen.seed(store, runId);
     } else if (row.status === 'interrupted') {
       // Its last recorder (a hub or a submitter) died: go on from what it wrote.
@@ -233,7 +241,11 @@ export function recordQueue(store: RunStore, options: QueueRecorderOptions): Que
     // Ended, or recorded by another live process (a lapsed lease reads `interrupted`): looked at
     // again by the next scan.
     if (row && (row.status === 'completed' || row.status === 'stopped')) return;
-    if (row?.status === 'running' && !isOwnLease(row.lease)) return;
+    if (row?.status === 'running' && !isOwnLease(row.lease)) {
+      leftAlone.set(job.runId, { data, jobId });
+      return;
+    }
+    leftAlone.delete(job.runId);
     const reader = new Redis({ ...connection });
     reader.on('error', () => {}); // said by the command connection; reconnects with backoff
     const f: Followed = { job, jobId, reader, seen: seenEvents(), lastCheck: 0, events: 0, done: false };
@@ -248,6 +260,12 @@ export function recordQueue(store: RunStore, options: QueueRecorderOptions): Que
       // it is followed (its stream is read from its start whenever it is taken on: nothing is missed).
       const jobs = await queue.getJobs(['active']);
       for (const job of jobs) if (job?.id) follow(job.data, job.id);
+      for (const [runId, { data, jobId }] of leftAlone) {
+        const status = store.getRun(runId)?.status;
+        if (status === 'running') continue;
+        leftAlone.delete(runId);
+        if (status === 'interrupted') follow(data, jobId); // its recorder died: the rest is ours
+      }
       problems.clear();
     } catch (error) {
       problems.say(`the queue could not be listed: ${(error as Error).message}; retrying`);
