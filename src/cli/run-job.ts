@@ -168,7 +168,12 @@ export async function runJob(job: Job): Promise<JobResult> {
   if (dashboard) log(`gradstream: dashboard at ${dashboard.url}`);
   if (standing) log(`gradstream: run ${record.id} is on the standing dashboard at ${standing}`);
   const progress = job.output.json ? undefined : createProgress(process.stderr);
-  const stopOnSignal = installSignals(controller.stop, log);
+  const stopOnSignal = installSignals((signal) => {
+    log(
+      `gradstream: ${signal}: stopping after the current step and writing a checkpoint (again to force exit)`,
+    );
+    controller.stop();
+  }, log);
   let testAccuracy: number | undefined;
   let reason: JobResult['reason'] = 'completed';
   try {
@@ -284,17 +289,19 @@ export function report(
   }
 }
 
-/** First Ctrl-C (or SIGTERM): stop after the step in flight, checkpointing. Second: exit at once. */
-function installSignals(stop: () => void, log: (line: string) => void): () => void {
+/**
+ * First Ctrl-C (or SIGTERM): `first(signal)` (stop the run). Second: exit at once (130). Returns the
+ * function that removes the handlers. Shared by local and queued jobs.
+ */
+export function installSignals(
+  first: (signal: NodeJS.Signals) => void,
+  log: (line: string) => void,
+): () => void {
   let count = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     count++;
-    if (count === 1) {
-      log(
-        `gradstream: ${signal}: stopping after the current step and writing a checkpoint (again to force exit)`,
-      );
-      stop();
-    } else {
+    if (count === 1) first(signal);
+    else {
       log('gradstream: forced exit');
       process.exit(130);
     }

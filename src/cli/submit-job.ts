@@ -19,7 +19,7 @@ import { storedMetricsCsv } from '../store/stored-csv.js';
 import type { TrainEvent } from '../train/events.js';
 import { keepPageFor, shouldKeepPage } from './keep-page.js';
 import { createProgress } from './progress.js';
-import { type JobOutput, type JobResult, listenError, report } from './run-job.js';
+import { installSignals, type JobOutput, type JobResult, listenError, report } from './run-job.js';
 
 /** A run to submit: a config validated here (its data paths are the worker's), and the queue's URL. */
 export interface SubmitJob {
@@ -56,7 +56,7 @@ export async function submitJob(job: SubmitJob): Promise<JobResult> {
       reason = 'stopped';
       abandon.next();
     }
-  });
+  }, log);
   let stopControls = () => {};
   const progress = job.output.json ? undefined : createProgress(process.stderr);
   const runId = newRunId();
@@ -148,23 +148,4 @@ export async function reachable(address: QueueAddress): Promise<void> {
   } finally {
     redis.disconnect();
   }
-}
-
-/** First Ctrl-C (or SIGTERM): `first` (the remote run is stopped). Second: exit at once. */
-function installSignals(first: (signal: NodeJS.Signals) => void): () => void {
-  let count = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    count++;
-    if (count === 1) first(signal);
-    else {
-      log('gradstream: forced exit');
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
 }

@@ -9,17 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { lastValueFrom } from 'rxjs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildRun } from '../../src/config/build.js';
-import { loadRunData } from '../../src/config/data.js';
-import { pickOptions } from '../../src/config/options.js';
 import { parseConfig } from '../../src/config/validate.js';
-import { captureResumeState, createTrainingSession } from '../../src/pipeline/train.js';
 import { parseQueueUrl } from '../../src/queue/queue-url.js';
-import { digest } from '../../src/queue/run-queued.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { type CliProcess, startCli } from '../helpers/cli-process.js';
+import { localDigest } from '../helpers/local-digest.js';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.js';
 import { connect, isOneToN, statusOf } from '../server/clients.js';
 
@@ -129,26 +124,6 @@ async function finishedJob(url: string, runId: string) {
 }
 
 /** The final parameters' digest of `config` trained here, in this process (the reference). */
-async function localDigest(input: object): Promise<string> {
-  const config = parseConfig(input);
-  const run = buildRun(config);
-  const data = loadRunData(config);
-  let result = '';
-  const session = createTrainingSession({
-    ...run.plan,
-    ...pickOptions('session', config),
-    histogramEvery: 0,
-    train: data.train,
-    validation: data.validation,
-    test: data.test,
-    safePointEvery: 1000,
-    onSafePoint(point, s) {
-      if (point.last) result = digest(captureResumeState(s, point).params);
-    },
-  });
-  await lastValueFrom(session.events$);
-  return result;
-}
 
 /** Which of `workers` started `runId` (its log line), once one has. */
 async function holder(workers: CliProcess[], runId: string): Promise<CliProcess> {
@@ -202,7 +177,7 @@ describe('gradstream worker and train --queue', () => {
     const job = await finishedJob(url, runId);
     expect(job?.returnvalue).toMatchObject({ reason: 'completed', step: 3000 });
     expect(job?.returnvalue.resumedFrom).toBeGreaterThan(0);
-    expect(job?.returnvalue.paramsDigest).toBe(await localDigest(config));
+    expect(job?.returnvalue.paramsDigest).toBe(await localDigest(parseConfig(config)));
   });
 
   it('drains a worker on SIGTERM: its run goes back to the queue and the other worker finishes it', async () => {

@@ -11,23 +11,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { lastValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRun } from '../../src/config/build.js';
-import { loadRunData } from '../../src/config/data.js';
-import { pickOptions } from '../../src/config/options.js';
-import type { RunConfig } from '../../src/config/schema.js';
 import { parseConfig } from '../../src/config/validate.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import type { HyperparameterSearchData } from '../../src/labs/hyperparameter-search.js';
 import { runLab } from '../../src/labs/run-lab.js';
-import { captureResumeState, createTrainingSession } from '../../src/pipeline/train.js';
 import { runKeys } from '../../src/queue/keys.js';
 import { parseQueueUrl } from '../../src/queue/queue-url.js';
-import { digest, type QueuedRunResult } from '../../src/queue/run-queued.js';
+import type { QueuedRunResult } from '../../src/queue/run-queued.js';
 import { startRunWorker } from '../../src/queue/run-worker.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { type CliProcess, startCli } from '../helpers/cli-process.js';
+import { localDigest } from '../helpers/local-digest.js';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.js';
 
 let redis: TestRedis;
@@ -71,24 +66,6 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 60
 }
 
 /** The final parameters' digest of `config` trained here, in this process, without checkpoints. */
-async function localDigest(config: RunConfig): Promise<string> {
-  const run = buildRun(config);
-  const data = loadRunData(config);
-  let result = '';
-  const session = createTrainingSession({
-    ...run.plan,
-    ...pickOptions('session', config),
-    train: data.train,
-    validation: data.validation,
-    test: data.test,
-    safePointEvery: 1_000_000,
-    onSafePoint(point, s) {
-      if (point.last) result = digest(captureResumeState(s, point).params);
-    },
-  });
-  await lastValueFrom(session.events$);
-  return result;
-}
 
 /** The loss points' steps of stored run `id`. */
 function storedSteps(storeDir: string, id: string): number[] {

@@ -7,16 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRun } from '../../src/config/build.js';
-import { loadRunData } from '../../src/config/data.js';
-import { pickOptions } from '../../src/config/options.js';
 import { parseConfig } from '../../src/config/validate.js';
-import { captureResumeState, createTrainingSession } from '../../src/pipeline/train.js';
 import { maskUrl, parseQueueUrl } from '../../src/queue/queue-url.js';
-import { digest } from '../../src/queue/run-queued.js';
 import { type RunWorker, startRunWorker } from '../../src/queue/run-worker.js';
 import { submitRun } from '../../src/queue/submit.js';
 import type { TrainEvent } from '../../src/train/events.js';
+import { localDigest } from '../helpers/local-digest.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 
 let redis: TestRedis;
@@ -43,25 +39,6 @@ const small = (extra: object = {}) =>
   });
 
 /** The final parameters' digest of `config` trained here, in this process (the reference). */
-async function localDigest(config: ReturnType<typeof small>): Promise<string> {
-  const run = buildRun(config);
-  const data = loadRunData(config);
-  let result = '';
-  const session = createTrainingSession({
-    ...run.plan,
-    ...pickOptions('session', config),
-    histogramEvery: 0,
-    train: data.train,
-    validation: data.validation,
-    test: data.test,
-    safePointEvery: 1000,
-    onSafePoint(point, s) {
-      if (point.last) result = digest(captureResumeState(s, point).params);
-    },
-  });
-  await lastValueFrom(session.events$);
-  return result;
-}
 
 describe('the run queue', () => {
   it('trains a submitted run on a worker: the same events as a local run, the same parameters bit for bit', async () => {

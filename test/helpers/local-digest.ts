@@ -1,0 +1,31 @@
+// The reference for the queue's bit-identity tests: a config trained here, in this process, start to
+// end, and the SHA-256 of its final parameters (the digest a worker returns as `paramsDigest`).
+
+import { lastValueFrom } from 'rxjs';
+import { buildRun } from '../../src/config/build.js';
+import { loadRunData } from '../../src/config/data.js';
+import { pickOptions } from '../../src/config/options.js';
+import type { RunConfig } from '../../src/config/schema.js';
+import { captureResumeState, createTrainingSession } from '../../src/pipeline/train.js';
+import { digest } from '../../src/queue/run-queued.js';
+
+/** The final parameters' digest of `config` trained in this process, uninterrupted. */
+export async function localDigest(config: RunConfig): Promise<string> {
+  const run = buildRun(config);
+  const data = loadRunData(config);
+  let result = '';
+  const session = createTrainingSession({
+    ...run.plan,
+    ...pickOptions('session', config),
+    histogramEvery: 0, // histograms leave the parameters as they are (test/pipeline/histograms)
+    train: data.train,
+    validation: data.validation,
+    test: data.test,
+    safePointEvery: 1_000_000,
+    onSafePoint(point, s) {
+      if (point.last) result = digest(captureResumeState(s, point).params);
+    },
+  });
+  await lastValueFrom(session.events$);
+  return result;
+}
