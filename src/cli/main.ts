@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { GradstreamError } from '../errors.js';
 import { registerDashboardCommand } from './dashboard-command.js';
+import { registerExportCommand } from './export-command.js';
 import { pageAfterOutcomeLine } from './keep-page.js';
 import { registerLabCommand } from './lab-command.js';
 import { ConfigProblems } from './problems.js';
@@ -22,6 +23,7 @@ registerTrainCommand(program);
 registerResumeCommand(program);
 registerRunsCommands(program);
 registerDashboardCommand(program);
+registerExportCommand(program);
 registerLabCommand(program);
 registerWorkerCommand(program);
 oneLineErrors(program, 'gradstream');
