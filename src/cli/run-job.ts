@@ -101,17 +101,7 @@ export async function runJob(job: Job): Promise<JobResult> {
       if (!stored) throw unknownRun(job.resume.runId, store.file);
       checkResumable(stored, store.file);
     }
-    // A standing dashboard (`gradstream dashboard`) on this store shows the run; else it gets its own.
-    standing = config.dashboard.enabled ? store.standingDashboards()[0]?.url : undefined;
-    if (config.dashboard.enabled && !standing) {
-      const { host, port } = config.dashboard;
-      const metricsCsv = storedMetricsCsv(config.store.dir);
-      dashboard = await startDashboardServer({ host, port, control: true, metricsCsv, log }).catch(
-        (error: unknown) => {
-          throw listenError(error, host, port);
-        },
-      );
-    }
+    ({ standing, dashboard } = await runPage(config, store));
     data = loadRunData(config);
     // Taken last, with the checks again in its transaction (another resume may have won meanwhile).
     record = job.resume ? store.claimRun(job.resume.runId) : store.createRun({ name: config.name, config });
@@ -209,6 +199,28 @@ export async function runJob(job: Job): Promise<JobResult> {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * Where a run is shown: a standing dashboard (`gradstream dashboard`) on its store when one serves it
+ * (`standing`: its URL), else a page of its own (`dashboard`, listening), else none (`--no-dashboard`).
+ * A taken port is one line naming it (`listenError`).
+ */
+export async function runPage(
+  config: RunConfig,
+  store: RunStore,
+): Promise<{ standing: string | undefined; dashboard: DashboardServer | undefined }> {
+  if (!config.dashboard.enabled) return { standing: undefined, dashboard: undefined };
+  const standing = store.standingDashboards()[0]?.url;
+  if (standing) return { standing, dashboard: undefined };
+  const { host, port } = config.dashboard;
+  const metricsCsv = storedMetricsCsv(config.store.dir);
+  const dashboard = await startDashboardServer({ host, port, control: true, metricsCsv, log }).catch(
+    (error: unknown) => {
+      throw listenError(error, host, port);
+    },
+  );
+  return { standing: undefined, dashboard };
+}
 
 /**
  * What a resumed run has done before its checkpoint at `step`: its stored events (for its own page)

@@ -10,16 +10,15 @@ import type { RunConfig } from '../config/schema.js';
 import { createController } from '../pipeline/controller.js';
 import { parseQueueUrl, type QueueAddress } from '../queue/queue-url.js';
 import { submitRun } from '../queue/submit.js';
-import { type DashboardServer, startDashboardServer } from '../server/dashboard-server.js';
+import type { DashboardServer } from '../server/dashboard-server.js';
 import { followControls } from '../store/follow-controls.js';
 import { recordRun } from '../store/recorder.js';
 import { newRunId } from '../store/run-record.js';
 import { RunStore } from '../store/run-store.js';
-import { storedMetricsCsv } from '../store/stored-csv.js';
 import type { TrainEvent } from '../train/events.js';
 import { keepPageFor, shouldKeepPage } from './keep-page.js';
 import { createProgress } from './progress.js';
-import { installSignals, type JobOutput, type JobResult, listenError, report } from './run-job.js';
+import { installSignals, type JobOutput, type JobResult, report, runPage } from './run-job.js';
 
 /** A run to submit: a config validated here (its data paths are the worker's), and the queue's URL. */
 export interface SubmitJob {
@@ -65,16 +64,9 @@ export async function submitJob(job: SubmitJob): Promise<JobResult> {
   try {
     store.check();
     // A standing dashboard (`gradstream dashboard`) on this store shows the run; else it gets its own.
-    const standing = config.dashboard.enabled ? store.standingDashboards()[0]?.url : undefined;
-    if (config.dashboard.enabled && !standing) {
-      const { host, port } = config.dashboard;
-      const metricsCsv = storedMetricsCsv(config.store.dir);
-      dashboard = await startDashboardServer({ host, port, control: true, metricsCsv, log }).catch(
-        (error: unknown) => {
-          throw listenError(error, host, port);
-        },
-      );
-    }
+    const page = await runPage(config, store);
+    const standing = page.standing;
+    dashboard = page.dashboard;
     await reachable(address);
     store.createRun({ id: runId, ...(config.name ? { name: config.name } : {}), config });
     dashboard?.attachRun(runId, events, controller);
