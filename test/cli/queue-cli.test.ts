@@ -16,6 +16,7 @@ import { RunStore } from '../../src/store/run-store.js';
 import { type CliProcess, startCli } from '../helpers/cli-process.js';
 import { localDigest } from '../helpers/local-digest.js';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.js';
+import { tinyRun } from '../helpers/tiny-run.js';
 import { connect, isOneToN, statusOf } from '../server/clients.js';
 
 let redis: TestRedis;
@@ -39,15 +40,7 @@ afterEach(async () => {
 });
 
 /** A tiny run: 16 hidden units on 1000 MNIST samples, one worker thread. */
-const runConfig = (steps: number) => ({
-  model: { hidden: [16] },
-  batchSize: 50,
-  steps,
-  data: { trainLimit: 1000 },
-  workers: 1,
-  seed: 3,
-  checkpoint: { everySteps: 100 },
-});
+const runConfig = (steps: number) => tinyRun(steps, { checkpoint: { everySteps: 100 } });
 
 /** `gradstream worker` on `queue`, once it takes runs. */
 async function worker(queue: string, extra: string[] = []): Promise<CliProcess> {

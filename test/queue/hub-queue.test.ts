@@ -27,6 +27,7 @@ import { RunStore } from '../../src/store/run-store.js';
 import type { TrainEvent } from '../../src/train/events.js';
 import { startCli } from '../helpers/cli-process.js';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.js';
+import { tinyRun } from '../helpers/tiny-run.js';
 import { connect, type TestClient } from '../server/clients.js';
 
 let redis: TestRedis;
@@ -69,16 +70,7 @@ afterEach(async () => {
 
 // Checkpointed every 100 steps (a queued run's default is every 10 s): a worker killed after a few
 // hundred steps leaves a checkpoint to take the run over from.
-const small = (steps: number) =>
-  parseConfig({
-    model: { hidden: [16] },
-    batchSize: 50,
-    steps,
-    data: { trainLimit: 1000 },
-    workers: 1,
-    seed: 3,
-    checkpoint: { everySteps: 100 },
-  });
+const small = (steps: number) => parseConfig(tinyRun(steps, { checkpoint: { everySteps: 100 } }));
 
 /** The latest state the page's client was sent for `runId`. */
 function pageState(runId: string): RunState | undefined {

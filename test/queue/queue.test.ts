@@ -14,6 +14,7 @@ import { submitRun } from '../../src/queue/submit.js';
 import type { TrainEvent } from '../../src/train/events.js';
 import { localDigest } from '../helpers/local-digest.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { tinyRun } from '../helpers/tiny-run.js';
 
 let redis: TestRedis;
 let worker: RunWorker;
@@ -27,16 +28,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const small = (extra: object = {}) =>
-  parseConfig({
-    model: { hidden: [16] },
-    batchSize: 50,
-    steps: 120,
-    data: { trainLimit: 1000 },
-    workers: 1,
-    seed: 3,
-    ...extra,
-  });
+const small = (extra: Record<string, unknown> = {}) => parseConfig(tinyRun(120, extra));
 
 /** The final parameters' digest of `config` trained here, in this process (the reference). */
 

@@ -16,6 +16,7 @@ import { RunStore } from '../../src/store/run-store.js';
 import type { TrainEvent } from '../../src/train/events.js';
 import { type CliProcess, startCli } from '../helpers/cli-process.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { tinyRun } from '../helpers/tiny-run.js';
 
 let redis: TestRedis;
 let worker: RunWorker;
@@ -43,14 +44,7 @@ afterAll(async () => {
 
 const STEPS = 3000;
 /** A tiny run (16 hidden units, 1000 samples, one worker thread), long enough to restart Redis in. */
-const RUN = {
-  model: { hidden: [16] },
-  batchSize: 50,
-  steps: STEPS,
-  data: { trainLimit: 1000 },
-  workers: 1,
-  seed: 5,
-};
+const RUN = tinyRun(STEPS, { seed: 5 });
 const config = parseConfig(RUN);
 
 describe('a Redis restart mid-run', () => {
