@@ -170,7 +170,9 @@ describe('gradstream train --wait: the page stays after the run', () => {
  */
 function onTerminal(args: readonly string[], react: (shown: string, type: (keys: string) => void) => void) {
   const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
-  const command = [process.execPath, ...CLI, ...args].map(quote).join(' ');
+  // `exec`: the shell script(1) starts (dash when SHELL is unset, as on CI) must not stay as the
+  // terminal's foreground process too, or the Ctrl-C kills it and script reports 130.
+  const command = `exec ${[process.execPath, ...CLI, ...args].map(quote).join(' ')}`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
