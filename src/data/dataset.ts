@@ -3,6 +3,7 @@
 
 import { checkLength, checkNumber, invalidOption } from '../errors.js';
 import { Rng } from '../random/rng.js';
+import type { Preprocessing } from './preprocessing.js';
 
 /** A labelled classification dataset held in memory (shareable as raw bytes). */
 export interface Dataset {
@@ -18,8 +19,15 @@ export interface Dataset {
   readonly x: Uint8Array | Float32Array;
   /** Multiplier applied to `x` when a batch is gathered (1/255 for MNIST bytes, 1 for floats). */
   readonly scale: number;
-  /** Class index of each sample. */
+  /** Class index of each sample (all zeros for a regression dataset: see `targets`). */
   readonly labels: Uint8Array;
+  /**
+   * Regression targets, samples × `classes` row-major (then `classes` counts target columns, the
+   * network's outputs), or undefined for a classification dataset.
+   */
+  readonly targets?: Float32Array;
+  /** How raw samples became `x` and what the outputs mean, when known (CSV tables, IDX files). */
+  readonly preprocessing?: Preprocessing;
 }
 
 /** Options of `fromArrays` and `fromAsyncIterable`. */

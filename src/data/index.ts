@@ -22,3 +22,14 @@ export {
 } from './idx.js';
 export { datasetRegion, declareDataset, placeDataset, viewDataset } from './in-arena.js';
 export { defaultMnistDir, loadMnist, MNIST_FILES, type MnistOptions, readIdxDataset } from './mnist.js';
+export {
+  type CategoryColumn,
+  type ColumnEncoding,
+  encodedWidth,
+  type InputEncoding,
+  type NumberColumn,
+  type OutputEncoding,
+  outputWidth,
+  type Preprocessing,
+  scalePreprocessing,
+} from './preprocessing.js';

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { modelFromConfig, optimizerSpecFromConfig } from '../config/build.js';
 import type { RunConfig } from '../config/schema.js';
 import { validateConfig } from '../config/validate.js';
+import { type Preprocessing, scalePreprocessing } from '../data/preprocessing.js';
 import { describeValue, GradstreamError } from '../errors.js';
 import { type MlpSpec, mlp, mlpLayouts } from '../nn/mlp.js';
 import { optimizerSlotNames } from '../optim/optimizer.js';
@@ -56,6 +57,19 @@ export interface Checkpoint {
   readonly buffers: Float32Array;
   /** Every optimizer slot by name (e.g. `scaleByAdam.mu`), each as long as `params`. */
   readonly slots: Readonly<Record<string, Float32Array>>;
+  /**
+   * The fitted input encoding and output meaning (CSV scalers and vocabularies); absent in
+   * checkpoints of IDX runs written before it was stored: see `checkpointPreprocessing`.
+   */
+  readonly preprocessing?: Preprocessing;
+}
+
+/**
+ * A checkpoint's preprocessing: the stored one, else (IDX runs, older checkpoints) the pixel scale
+ * 1/255 over the model's inputs and one class per output.
+ */
+export function checkpointPreprocessing(c: Pick<Checkpoint, 'preprocessing' | 'model'>): Preprocessing {
+  return c.preprocessing ?? scalePreprocessing(c.model.sizes[0], 1 / 255, c.model.sizes.at(-1) ?? 0);
 }
 
 /** A checkpoint's float arrays. */
@@ -415,10 +429,23 @@ export interface ResumeExpectation {
 export function toResumeState(checkpoint: Checkpoint, expect: ResumeExpectation): ResumeState {
   const source = expect.source ?? '(in memory)';
   // Destructured whole, so a field added to Checkpoint fails to compile here until it is read.
-  const { step, updates, epochLoss, runId, cursor, model, config, params, buffers, slots, ...unread } =
-    validateCheckpoint(checkpoint, source);
+  const {
+    step,
+    updates,
+    epochLoss,
+    runId,
+    cursor,
+    model,
+    config,
+    params,
+    buffers,
+    slots,
+    preprocessing,
+    ...unread
+  } = validateCheckpoint(checkpoint, source);
   const none: Record<string, never> = unread;
-  void [none, cursor, model, config]; // checked by validateCheckpoint
+  // Checked by validateCheckpoint; the resumed run fits its preprocessing again from the same data.
+  void [none, cursor, model, config, preprocessing];
   if (runId !== expect.runId)
     throw checkpointError(
       source,
