@@ -59,6 +59,7 @@ export function subset(ds: Dataset, start: number, count: number): Dataset {
     n: count,
     x: ds.x.subarray(start * ds.features, end * ds.features),
     labels: ds.labels.subarray(start, end),
+    ...(ds.targets ? { targets: ds.targets.subarray(start * ds.classes, end * ds.classes) } : {}),
   };
 }
 
@@ -79,12 +80,15 @@ export function take(
       ? new Uint8Array(indices.length * features)
       : new Float32Array(indices.length * features);
   const labels = new Uint8Array(indices.length);
+  // Regression targets: `classes` values a sample, moved with their rows.
+  const targets = ds.targets ? new Float32Array(indices.length * ds.classes) : undefined;
   for (let i = 0; i < indices.length; i++) {
     const row = checkNumber('take', `indices[${i}]`, indices[i], { min: 0, max: ds.n - 1, integer: true });
     x.set(ds.x.subarray(row * features, (row + 1) * features), i * features);
     labels[i] = ds.labels[row];
+    targets?.set(ds.targets!.subarray(row * ds.classes, (row + 1) * ds.classes), i * ds.classes);
   }
-  return { ...ds, name, n: indices.length, x, labels };
+  return { ...ds, name, n: indices.length, x, labels, ...(targets ? { targets } : {}) };
 }
 
 /** Options of `splitValidation`. */
@@ -93,6 +97,21 @@ export interface SplitOptions {
   readonly fraction: number;
   /** Integer seed of the split; default 0. The same seed always gives the same split. */
   readonly seed?: number;
+}
+
+/**
+ * The rows of `n` that a seeded split holding `held` out puts in each part, each part in ascending
+ * order: `splitValidation`'s permutation (`new Rng(seed).fork('split')`), shared with the CSV loader,
+ * which fits its scalers on exactly the training rows.
+ */
+export function splitRows(
+  n: number,
+  held: number,
+  seed: number,
+): { trainRows: Uint32Array; validationRows: Uint32Array } {
+  const order = new Rng(seed).fork('split').permutation(n);
+  // Sorting each part keeps the dataset's order, so rows are copied front to back.
+  return { validationRows: order.subarray(0, held).sort(), trainRows: order.subarray(held).sort() };
 }
 
 /**
@@ -120,10 +139,7 @@ export function splitValidation(ds: Dataset, options: SplitOptions): { train: Da
       fraction,
     );
   }
-  const order = new Rng(seed).fork('split').permutation(ds.n);
-  // Sorting each part keeps the dataset's order, so rows are copied front to back.
-  const validationRows = order.subarray(0, held).sort();
-  const trainRows = order.subarray(held).sort();
+  const { trainRows, validationRows } = splitRows(ds.n, held, seed);
   return {
     train: take(ds, trainRows, `${ds.name}/train`),
     validation: take(ds, validationRows, `${ds.name}/validation`),
