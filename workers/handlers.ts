@@ -81,21 +81,25 @@ export function update(state: WorkerState, task: UpdateTask): boolean {
   return updateShard(state, task);
 }
 
-/** Loss and correct-prediction sums over rows [start, start+count) of an evaluation set. */
+/** Loss, correct-prediction (or regression error) sums over rows [start, start+count) of an evaluation set. */
 export function evaluate(state: WorkerState, task: EvalTask, data = state.evalSets[task.set]): EvalSums {
   const net = state.evalNetwork(task.lane);
   const order = new Uint32Array(task.count);
   for (let i = 0; i < task.count; i++) order[i] = task.start + i;
   let lossSum = 0;
   let correct = 0;
+  let squaredError = 0;
+  let absoluteError = 0;
   for (let s = 0; s < task.count; s += net.capacity) {
     const rows = Math.min(net.capacity, task.count - s);
     net.loadBatch(data, order, s, rows);
     const r = net.evaluateBatch(rows);
     lossSum += r.loss * rows;
     correct += r.correct;
+    squaredError += r.squaredError;
+    absoluteError += r.absoluteError;
   }
-  return { lossSum, correct, n: task.count };
+  return { lossSum, correct, squaredError, absoluteError, n: task.count };
 }
 
 /** The lane's work as the sync protocol sequences it (made once per worker: no allocation per chunk). */

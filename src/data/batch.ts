@@ -89,9 +89,30 @@ export function gatherLabels(
 }
 
 /**
+ * Copies the regression targets of samples `order[start..start+count)` (rows of `ds.classes` values)
+ * into `targetsOut`; nothing for a classification dataset. Call after `gatherLabels`, which checked
+ * the indices. Allocates nothing.
+ */
+export function gatherTargets(
+  ds: Dataset,
+  order: Uint32Array | Int32Array,
+  start: number,
+  count: number,
+  targetsOut: Float32Array,
+): void {
+  const targets = ds.targets;
+  if (!targets) return;
+  const width = ds.classes;
+  for (let i = 0; i < count; i++) {
+    const from = order[start + i] * width;
+    for (let j = 0; j < width; j++) targetsOut[i * width + j] = targets[from + j];
+  }
+}
+
+/**
  * Copies samples `order[start..start+count)` into `xOut` (row-major `count × features`, multiplied
  * by `ds.scale` rounded to float32, so MNIST bytes become floats in [0, 1]) and their labels into
- * `labelsOut`. Buffers may be longer than needed (e.g. the last, partial batch); only the first `count` rows are written.
+ * `labelsOut` (and, for a regression dataset, their targets into `targetsOut`). Buffers may be longer than needed (e.g. the last, partial batch); only the first `count` rows are written.
  * Allocates nothing.
  *
  * @example
@@ -105,6 +126,7 @@ export function gatherBatch(
   count: number,
   xOut: Float32Array,
   labelsOut: Int32Array,
+  targetsOut?: Float32Array,
 ): void {
   const f = ds.features;
   if (!(start >= 0 && count >= 0 && Number.isInteger(start) && Number.isInteger(count))) {
@@ -115,6 +137,12 @@ export function gatherBatch(
   if (xOut.length < count * f) tooSmall('xOut', xOut.length, count * f);
   if (labelsOut.length < count) tooSmall('labelsOut', labelsOut.length, count);
   gatherLabels('gatherBatch', ds, order, start, count, labelsOut);
+  if (ds.targets) {
+    if (!targetsOut) tooSmall('targetsOut', 0, count * ds.classes);
+    else if (targetsOut.length < count * ds.classes)
+      tooSmall('targetsOut', targetsOut.length, count * ds.classes);
+    gatherTargets(ds, order, start, count, targetsOut);
+  }
   // The same loops as the JS kernel set's gatherRows: the same bits as every kernel set gives.
   gatherRowsFrom(ds.x, order, start, xOut, count, f, ds.scale);
 }

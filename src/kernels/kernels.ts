@@ -55,6 +55,18 @@ export interface Kernels {
     n: number,
   ): number;
   /**
+   * Mean squared error of the m×n `outputs` against `targets` (torch's `mse_loss`, the mean over all
+   * m·n elements) and its gradient: writes doutputs = 2 (outputs − targets) / (m·n), returns the loss.
+   * `doutputs` may alias `outputs`.
+   */
+  meanSquaredError(
+    outputs: Float32Array,
+    targets: Float32Array,
+    doutputs: Float32Array,
+    m: number,
+    n: number,
+  ): number;
+  /**
    * out[i, :] = x[rows[i], :] · fround(scale) for i < count: gathers a batch's input rows from a
    * dataset (bytes or floats, `features` columns) and scales them (MNIST bytes → [0, 1]).
    */

@@ -9,8 +9,12 @@ import type { Network } from './network.js';
 export interface Evaluation {
   /** Mean cross-entropy over the samples (without the weight-decay term). */
   readonly loss: number;
-  /** Fraction of samples whose argmax prediction equals the label. */
+  /** Fraction of samples whose argmax prediction equals the label (NaN for a regression network). */
   readonly accuracy: number;
+  /** Regression only: root mean squared error over every sample × output. */
+  readonly rmse?: number;
+  /** Regression only: mean absolute error over every sample × output. */
+  readonly mae?: number;
   /** Number of samples evaluated. */
   readonly n: number;
 }
@@ -31,15 +35,44 @@ export function evaluate(network: Network, dataset: Dataset, limit = dataset.n):
   const n = Math.min(limit, dataset.n);
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  let lossSum = 0;
-  let correct = 0;
+  network.checkData('evaluate', dataset);
+  const sums = { loss: 0, correct: 0, squaredError: 0, absoluteError: 0 };
   network.inputFrom(dataset);
   for (let start = 0; start < n; start += network.capacity) {
     const count = Math.min(network.capacity, n - start);
-    gatherBatch(dataset, order, start, count, network.input, network.labels);
+    gatherBatch(dataset, order, start, count, network.input, network.labels, network.targets);
     const batch = network.evaluateBatch(count);
-    lossSum += batch.loss * count;
-    correct += batch.correct;
+    sums.loss += batch.loss * count;
+    sums.correct += batch.correct;
+    sums.squaredError += batch.squaredError;
+    sums.absoluteError += batch.absoluteError;
   }
-  return { loss: n > 0 ? lossSum / n : Number.NaN, accuracy: n > 0 ? correct / n : Number.NaN, n };
+  return evaluationOf(sums, n, network.spec.loss === 'mse' ? network.spec.sizes.at(-1)! : 0);
+}
+
+/**
+ * An evaluation from sums over `n` samples (loss × rows, correct, squared and absolute errors):
+ * accuracy for a classifier; rmse and mae over n × `outputs` elements for regression (`outputs` > 0).
+ */
+export function evaluationOf(
+  sums: {
+    readonly loss: number;
+    readonly correct: number;
+    readonly squaredError: number;
+    readonly absoluteError: number;
+  },
+  n: number,
+  outputs: number,
+): Evaluation {
+  if (n === 0) return { loss: Number.NaN, accuracy: Number.NaN, n };
+  const loss = sums.loss / n;
+  if (outputs === 0) return { loss, accuracy: sums.correct / n, n };
+  const elements = n * outputs;
+  return {
+    loss,
+    accuracy: Number.NaN,
+    rmse: Math.sqrt(sums.squaredError / elements),
+    mae: sums.absoluteError / elements,
+    n,
+  };
 }

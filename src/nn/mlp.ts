@@ -1,5 +1,6 @@
 // The MLP spec (plain data, validated) and the layer stack it describes:
-// [Affine → (BatchNorm) → Activation → (Dropout)] × hidden, then Affine → softmax cross-entropy.
+// [Affine → (BatchNorm) → Activation → (Dropout)] × hidden, then Affine → softmax cross-entropy
+// (classification) or the linear outputs → mean squared error (regression).
 
 import { checkNumber, invalidOption, unknownKind } from '../errors.js';
 import { Rng } from '../random/rng.js';
@@ -24,7 +25,17 @@ export interface MlpSpec {
   readonly dropout: number;
   /** λ of the L2 penalty ½λΣ‖W‖² on weight matrices (not biases), as in the book. */
   readonly weightDecay: number;
+  /**
+   * `'mse'` for regression: linear outputs, loss the mean of (output − target)² over every element
+   * (torch's `mse_loss`). Absent for classification (softmax cross-entropy), so the specs stored
+   * before regression existed are unchanged.
+   */
+  readonly loss?: 'mse';
 }
+
+/** The losses an MLP trains on: softmax cross-entropy (classification) or mean squared error (regression). */
+export const LOSSES = ['cross-entropy', 'mse'] as const;
+export type LossName = (typeof LOSSES)[number];
 
 /** Options of `mlp()`; everything but `sizes` has a default. */
 export interface MlpOptions {
@@ -39,6 +50,8 @@ export interface MlpOptions {
   readonly dropout?: number;
   /** Default 0. */
   readonly weightDecay?: number;
+  /** `cross-entropy` (default: classification, last size = classes ≥ 2) or `mse` (regression, last size = targets ≥ 1). */
+  readonly loss?: LossName;
 }
 
 /**
@@ -55,7 +68,9 @@ export function mlp(options: MlpOptions): MlpSpec {
   }
   for (let i = 0; i < sizes.length; i++)
     checkNumber(where, `sizes[${i}]`, sizes[i], { min: 1, integer: true });
-  if (sizes[sizes.length - 1] < 2)
+  const loss = options.loss ?? 'cross-entropy';
+  if (!LOSSES.includes(loss)) unknownKind(where, 'loss', loss, LOSSES);
+  if (loss === 'cross-entropy' && sizes[sizes.length - 1] < 2)
     invalidOption(where, 'sizes (last: classes)', 'an integer ≥ 2', sizes.at(-1));
   const activation = options.activation ?? 'relu';
   if (!ACTIVATIONS.includes(activation)) unknownKind(where, 'activation', activation, ACTIVATIONS);
@@ -76,7 +91,8 @@ export function mlp(options: MlpOptions): MlpSpec {
         };
   const dropout = checkNumber(where, 'dropout', options.dropout ?? 0, { min: 0, max: 1, maxOpen: true });
   const weightDecay = checkNumber(where, 'weightDecay', options.weightDecay ?? 0, { min: 0 });
-  return { kind: 'mlp', sizes: [...sizes], activation, init, batchNorm, dropout, weightDecay };
+  const spec: MlpSpec = { kind: 'mlp', sizes: [...sizes], activation, init, batchNorm, dropout, weightDecay };
+  return loss === 'mse' ? { ...spec, loss } : spec;
 }
 
 /** The layer stack of a spec. `seed` keys the dropout masks. Layers are named `layer1`, `bn1`, `act1`, … */

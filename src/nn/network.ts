@@ -1,7 +1,7 @@
 // A network bound to memory: runs the layer stack forward, the loss, and backward into the gradient
 // buffer. Every buffer comes from an Arena, declared up front for a fixed batch capacity.
 
-import { gatherLabels } from '../data/batch.js';
+import { gatherLabels, gatherTargets } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
 import { isMostlyZeros } from '../data/sparsity.js';
 import { checkNumber, GradstreamError, invalidOption } from '../errors.js';
@@ -67,6 +67,7 @@ export function declareNetworkScratch(
 ): void {
   builder.f32(`${scope}input`, capacity * spec.sizes[0]);
   builder.i32(`${scope}labels`, capacity);
+  if (spec.loss === 'mse') builder.f32(`${scope}targets`, capacity * spec.sizes[spec.sizes.length - 1]);
   builder.i32(`${scope}sampleIds`, capacity);
   builder.f32(`${scope}dlogits`, capacity * spec.sizes[spec.sizes.length - 1]);
   for (const layer of buildLayers(spec, 0)) layer.declare(builder, capacity, scope);
@@ -98,6 +99,8 @@ export class Network {
   readonly input: Float32Array;
   /** Labels of the input rows. */
   readonly labels: Int32Array;
+  /** Regression targets of the input rows (capacity × outputs); empty for a classification network. */
+  readonly targets: Float32Array;
   /** Dataset index of each input row: keys the dropout masks, so they do not depend on batch splitting. */
   readonly sampleIds: Int32Array;
   readonly #layers: Layer[];
@@ -131,6 +134,7 @@ export class Network {
     this.buffers = arena.f32(options.buffers ?? 'buffers');
     this.input = arena.f32(`${scope}input`);
     this.labels = arena.i32(`${scope}labels`);
+    this.targets = spec.loss === 'mse' ? arena.f32(`${scope}targets`) : new Float32Array(0);
     this.sampleIds = arena.i32(`${scope}sampleIds`);
     this.#dlogits = arena.f32(`${scope}dlogits`);
     const params = entryViews(this.layout, this.params);
@@ -192,10 +196,15 @@ export class Network {
     return x;
   }
 
-  /** Mean cross-entropy of the last forward pass against `labels`; also writes dL/dlogits. */
-  #crossEntropy(n: number): number {
-    const classes = this.spec.sizes[this.spec.sizes.length - 1];
-    return this.kernels.softmaxCrossEntropy(this.#logits, this.labels, this.#dlogits, n, classes);
+  /**
+   * The data loss of the last forward pass, and dL/dlogits: mean cross-entropy against `labels`, or
+   * for regression the mean squared error against `targets`.
+   */
+  #dataLoss(n: number): number {
+    const outputs = this.spec.sizes[this.spec.sizes.length - 1];
+    return this.spec.loss === 'mse'
+      ? this.kernels.meanSquaredError(this.#logits, this.targets, this.#dlogits, n, outputs)
+      : this.kernels.softmaxCrossEntropy(this.#logits, this.labels, this.#dlogits, n, outputs);
   }
 
   /**
@@ -204,7 +213,7 @@ export class Network {
    */
   lossAndGradient(n: number, step = 0, sampleIds: ArrayLike<number> = this.sampleIds): number {
     this.forward({ n, train: true, step, sampleIds });
-    let loss = this.#crossEntropy(n);
+    let loss = this.#dataLoss(n);
     let dy = this.#dlogits;
     for (let i = this.#layers.length - 1; i >= 0; i--) dy = this.#layers[i].backward(dy, n, i > 0);
     const lambda = this.spec.weightDecay;
@@ -233,6 +242,8 @@ export class Network {
       );
     }
     gatherLabels('loadBatch', data, order, start, count, this.labels, this.sampleIds);
+    this.checkData('loadBatch', data);
+    if (this.spec.loss === 'mse') gatherTargets(data, order, start, count, this.targets);
     this.kernels.gatherRows(data.x, this.sampleIds, this.input, count, data.features, data.scale);
     this.inputFrom(data);
   }
@@ -260,11 +271,40 @@ export class Network {
     if (first instanceof Affine) first.sparseInput = sparse;
   }
 
-  /** Inference on the first n rows: returns mean cross-entropy and the number of correct argmax predictions. */
-  evaluateBatch(n: number): { loss: number; correct: number } {
+  /**
+   * Checks that `data` suits the network's loss: a regression network needs targets, one column per
+   * output; a classification network needs labels (not a regression dataset). `where` names the caller.
+   */
+  checkData(where: string, data: Dataset): void {
+    const outputs = this.spec.sizes[this.spec.sizes.length - 1];
+    const regression = this.spec.loss === 'mse';
+    if (regression === Boolean(data.targets) && (!regression || data.classes === outputs)) return;
+    const has = data.targets ? `${data.classes} target column(s) (a regression dataset)` : 'class labels';
+    throw new GradstreamError(
+      'ERR_SHAPE_MISMATCH',
+      `${where}: the ${regression ? `regression network has ${outputs} output(s)` : 'network is a classifier'}, ${data.name} has ${has}`,
+    );
+  }
+
+  /**
+   * Inference on the first n rows: the mean data loss and the number of correct argmax predictions
+   * (classification), or for regression the sums of squared and absolute errors over the n × outputs
+   * elements (`correct` 0). Allocates nothing.
+   */
+  evaluateBatch(n: number): { loss: number; correct: number; squaredError: number; absoluteError: number } {
     this.forward({ n, train: false, step: 0 });
-    const loss = this.#crossEntropy(n);
+    const loss = this.#dataLoss(n);
     const classes = this.spec.sizes[this.spec.sizes.length - 1];
+    if (this.spec.loss === 'mse') {
+      let squaredError = 0;
+      let absoluteError = 0;
+      for (let i = 0; i < n * classes; i++) {
+        const diff = this.#logits[i] - this.targets[i];
+        squaredError += diff * diff;
+        absoluteError += Math.abs(diff);
+      }
+      return { loss, correct: 0, squaredError, absoluteError };
+    }
     let correct = 0;
     for (let i = 0; i < n; i++) {
       const row = i * classes;
@@ -272,7 +312,7 @@ export class Network {
       for (let j = 1; j < classes; j++) if (this.#logits[row + j] > this.#logits[row + best]) best = j;
       if (best === this.labels[i]) correct++;
     }
-    return { loss, correct };
+    return { loss, correct, squaredError: 0, absoluteError: 0 };
   }
 }
 

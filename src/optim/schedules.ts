@@ -44,16 +44,27 @@ export interface WarmupSchedule {
   readonly schedule: ScheduleSpec;
 }
 
+/**
+ * A learning rate given per update: `values[count]` before update `count + 1`, held at the last value
+ * after the table ends. For schedules no formula here describes (e.g. a reference file's
+ * `lr_per_step`, or one computed elsewhere).
+ */
+export interface TableSchedule {
+  readonly kind: 'table';
+  readonly values: readonly number[];
+}
+
 /** Any schedule; `kind` tells which. */
 export type ScheduleSpec =
   | ConstantSchedule
   | StepSchedule
   | ExponentialSchedule
   | CosineSchedule
-  | WarmupSchedule;
+  | WarmupSchedule
+  | TableSchedule;
 
 /** The schedule kinds, for error messages and `checkSchedule`. */
-export const SCHEDULE_KINDS = ['constant', 'step', 'exponential', 'cosine', 'warmup'] as const;
+export const SCHEDULE_KINDS = ['constant', 'step', 'exponential', 'cosine', 'warmup', 'table'] as const;
 
 const POSITIVE = { min: 0, minOpen: true } as const;
 const COUNT = { min: 1, integer: true } as const;
@@ -95,6 +106,12 @@ export function checkSchedule(spec: unknown, where = 'schedule', path = 'schedul
       checkNumber(where, field('steps'), s.steps, COUNT);
       checkSchedule(s.schedule, where, field('schedule'));
       break;
+    case 'table':
+      if (!Array.isArray(s.values) || s.values.length === 0)
+        invalidOption(where, field('values'), 'a non-empty array of learning rates', s.values);
+      for (let i = 0; i < s.values.length; i++)
+        checkNumber(where, `${field('values')}[${i}]`, s.values[i], { min: 0 });
+      break;
     default:
       unknownKind(where, `${path} kind`, s.kind, SCHEDULE_KINDS);
   }
@@ -128,6 +145,8 @@ export function scheduleValue(spec: ScheduleSpec, count: number): number {
       // Linear from 0 at count 0, so the first update is a no-op, as in optax's linear warm-up.
       if (count < spec.steps) return (scheduleValue(spec.schedule, 0) * count) / spec.steps;
       return scheduleValue(spec.schedule, count - spec.steps);
+    case 'table':
+      return spec.values[Math.min(count, spec.values.length - 1)];
     default:
       return unknownKind('scheduleValue', 'schedule kind', (spec as { kind: unknown }).kind, SCHEDULE_KINDS);
   }

@@ -42,7 +42,7 @@ export function networkHistograms(network: Network, probe: Dataset, step: number
   const n = Math.min(network.capacity, probe.n);
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  gatherBatch(probe, order, 0, n, network.input, network.labels);
+  gatherBatch(probe, order, 0, n, network.input, network.labels, network.targets);
   network.inputFrom(probe);
   const events: HistogramEvent[] = [];
   const weights = network.layout.entries.filter((e) => e.role === 'weight');

@@ -5,7 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { GradstreamError } from '../errors.js';
-import type { Evaluation } from '../nn/evaluate.js';
+import { type Evaluation, evaluationOf } from '../nn/evaluate.js';
 import { mlpLayouts } from '../nn/mlp.js';
 import type { Arena } from '../tensor/arena.js';
 import { nonFiniteError } from '../train/non-finite.js';
@@ -215,13 +215,15 @@ export class PoolRunner implements Runner {
       const start = Math.floor((lane * data.n) / lanes);
       return { set, start, count: Math.floor(((lane + 1) * data.n) / lanes) - start, lane };
     });
-    let lossSum = 0;
-    let correct = 0;
+    const total = { loss: 0, correct: 0, squaredError: 0, absoluteError: 0 };
     for (const sums of await Promise.all(tasks)) {
-      lossSum += sums.lossSum;
-      correct += sums.correct;
+      total.loss += sums.lossSum;
+      total.correct += sums.correct;
+      total.squaredError += sums.squaredError;
+      total.absoluteError += sums.absoluteError;
     }
-    return { loss: lossSum / data.n, accuracy: correct / data.n, n: data.n };
+    const model = this.#plan.model;
+    return evaluationOf(total, data.n, model.loss === 'mse' ? model.sizes[model.sizes.length - 1] : 0);
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,8 @@ export interface SharedDataset {
   readonly scale: number;
   readonly x: Uint8Array | Float32Array;
   readonly labels: Uint8Array;
+  /** Regression targets (samples × classes), shared like `x`; absent for classification. */
+  readonly targets?: Float32Array;
 }
 
 function shareArray<T extends Uint8Array | Float32Array>(source: T): T {
@@ -32,6 +34,7 @@ export function shareDataset(ds: Dataset): SharedDataset {
     scale: ds.scale,
     x: shareArray(ds.x),
     labels: shareArray(ds.labels),
+    ...(ds.targets ? { targets: shareArray(ds.targets) } : {}),
   };
 }
 

@@ -76,6 +76,9 @@ export interface EvalTask {
 export interface EvalSums {
   readonly lossSum: number;
   readonly correct: number;
+  /** Regression: Σ (output − target)² and Σ |output − target| over the rows × outputs (0 for a classifier). */
+  readonly squaredError: number;
+  readonly absoluteError: number;
   readonly n: number;
 }
 

@@ -84,6 +84,7 @@ export function trainEventsFor(o: TrainEventsOptions): (evaluated: EvaluatedStep
         split,
         loss: e.loss,
         accuracy: e.accuracy,
+        ...(e.rmse === undefined ? {} : { rmse: e.rmse, mae: e.mae }),
         n: e.n,
       });
     }

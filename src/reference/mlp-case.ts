@@ -1,5 +1,6 @@
-// Runs one case of a reference MLP-gradients file (mlp-gradients.torch.json format) through the
-// project's network and reports the largest relative error of the loss and every gradient.
+// Runs one case of a reference MLP file (mlp-gradients.torch.json: classification, or
+// mlp-regression.torch.json: `loss_kind` mse with `targets` and `outputs`) through the project's
+// network and reports the largest relative error of the loss, the outputs and every gradient.
 
 import { GradstreamError } from '../errors.js';
 import { mlp } from '../nn/mlp.js';
@@ -16,7 +17,12 @@ export interface MlpCase {
   readonly weightDecay: number;
   readonly bnEps?: number;
   readonly x: readonly (readonly number[])[];
-  readonly labels: readonly number[];
+  /** Classification: the class of each row. */
+  readonly labels?: readonly number[];
+  /** `mse` for a regression case (then `targets` replace `labels`, `outputs` are the network's). */
+  readonly loss_kind?: 'mse' | 'cross_entropy';
+  readonly targets?: readonly (readonly number[])[];
+  readonly outputs?: readonly (readonly number[])[];
   readonly loss: number;
   readonly logits?: readonly (readonly number[])[];
   readonly W: readonly (readonly (readonly number[])[])[];
@@ -52,7 +58,10 @@ export function checkMlpCase(value: unknown, index: number): MlpCase {
   const c = value as Partial<MlpCase>;
   const where = typeof c?.name === 'string' ? JSON.stringify(c.name) : `#${index}`;
   if (typeof c !== 'object' || c === null) fail(where, 'is not an object');
-  for (const field of ['sizes', 'x', 'labels', 'W', 'b', 'dW', 'db'] as const) {
+  const regression = c.loss_kind === 'mse';
+  if (c.loss_kind !== undefined && c.loss_kind !== 'mse' && c.loss_kind !== 'cross_entropy')
+    fail(where, `loss_kind must be mse or cross_entropy, got ${JSON.stringify(c.loss_kind)}`);
+  for (const field of ['sizes', 'x', regression ? 'targets' : 'labels', 'W', 'b', 'dW', 'db'] as const) {
     if (!Array.isArray(c[field])) fail(where, `field ${field} must be an array`);
   }
   if (typeof c.loss !== 'number') fail(where, 'field loss must be a number');
@@ -72,6 +81,7 @@ export function runMlpCase(c: MlpCase, tolerance = REFERENCE_TOLERANCE): CaseRes
     init: 'he',
     batchNorm: c.batchNorm ? { momentum: 0.1, eps: c.bnEps ?? 1e-5 } : false,
     weightDecay: c.weightDecay,
+    loss: c.loss_kind === 'mse' ? 'mse' : 'cross-entropy',
   });
   const n = c.x.length;
   const net = Network.create(spec, { capacity: n });
@@ -86,7 +96,8 @@ export function runMlpCase(c: MlpCase, tolerance = REFERENCE_TOLERANCE): CaseRes
     }
   }
   net.input.set(flat(c.x));
-  net.labels.set(c.labels);
+  if (c.loss_kind === 'mse') net.targets.set(flat(c.targets!));
+  else net.labels.set(c.labels!);
   const loss = net.lossAndGradient(n);
   const grads = entryViews(net.layout, net.grads);
   let maxRelErr = relativeError(loss, c.loss);
@@ -100,6 +111,8 @@ export function runMlpCase(c: MlpCase, tolerance = REFERENCE_TOLERANCE): CaseRes
       }
     }
   };
+  const outputs = c.outputs ?? c.logits;
+  if (outputs) compare(c.outputs ? 'outputs' : 'logits', net.logits, flat(outputs));
   for (let l = 1; l < c.sizes.length; l++) {
     compare(`dW[${l - 1}]`, grads[`layer${l}.W`], flat(c.dW[l - 1]));
     compare(`db[${l - 1}]`, grads[`layer${l}.b`], flat(c.db[l - 1]));

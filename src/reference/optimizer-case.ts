@@ -23,10 +23,14 @@ export interface QuadraticProblem {
   readonly x0: readonly number[];
 }
 
-/** A schedule in the reference format; its initial value is the optimizer's `lr`. */
+/**
+ * A schedule in the reference format; its initial value is the optimizer's `lr`. `step` and `cosine`
+ * are computed here and checked against `lr_per_step`; any other name is run from `lr_per_step`.
+ */
 export type CaseSchedule =
   | { readonly name: 'step'; readonly every: number; readonly gamma: number }
-  | { readonly name: 'cosine'; readonly steps: number; readonly min: number };
+  | { readonly name: 'cosine'; readonly steps: number; readonly min: number }
+  | { readonly name: string };
 
 /** One case: an optimizer, a problem, and torch's parameters after each of `steps` updates. */
 export interface OptimizerCase {
@@ -137,9 +141,10 @@ export function checkOptimizerCase(value: unknown, index: number): OptimizerCase
       positive(where, 'schedule.steps', s.steps, true);
       if (typeof s.min !== 'number' || !(s.min >= 0))
         fail(where, `schedule.min must be a number ≥ 0, got ${JSON.stringify(s.min)}`);
-    } else {
-      fail(where, `schedule.name must be step or cosine, got ${JSON.stringify(s?.name)}`);
+    } else if (typeof s?.name !== 'string') {
+      fail(where, `schedule.name must be a string, got ${JSON.stringify(s?.name)}`);
     }
+    // Every case with a schedule carries the lr torch used; an unknown schedule runs from it.
     numbers(where, 'lr_per_step', c.lr_per_step, steps);
   }
   return c as unknown as OptimizerCase;
@@ -153,16 +158,29 @@ export function checkOptimizerCaseFile(value: unknown): OptimizerCaseFile {
   return { source: String(f.source ?? ''), cases: f.cases.map((c, i) => checkOptimizerCase(c, i)) };
 }
 
+type StepCase = Extract<CaseSchedule, { every: number }>;
+type CosineCase = Extract<CaseSchedule, { steps: number }>;
+
+/** The case's schedule as this project's spec: step and cosine by formula, any other from `lr_per_step`. */
+function caseScheduleSpec(c: OptimizerCase): ScheduleSpec | undefined {
+  const { lr } = c.optimizer;
+  const s = c.schedule;
+  if (s === undefined) return undefined;
+  if (s.name === 'step') {
+    const { every, gamma } = s as StepCase;
+    return { kind: 'step', init: lr, every, gamma };
+  }
+  if (s.name === 'cosine') {
+    const { steps, min } = s as CosineCase;
+    return { kind: 'cosine', init: lr, steps, min };
+  }
+  return { kind: 'table', values: c.lr_per_step ?? [lr] };
+}
+
 /** The case's optimizer as this project's spec: its schedule and clipping included. */
 export function optimizerCaseSpec(c: OptimizerCase): TransformSpec {
   const { lr } = c.optimizer;
-  const s = c.schedule;
-  const schedule: ScheduleSpec | undefined =
-    s?.name === 'step'
-      ? { kind: 'step', init: lr, every: s.every, gamma: s.gamma }
-      : s?.name === 'cosine'
-        ? { kind: 'cosine', init: lr, steps: s.steps, min: s.min }
-        : undefined;
+  const schedule = caseScheduleSpec(c);
   const spec = optimizerFromConfig({ ...c.optimizer, lr: schedule ?? lr });
   return c.clipGlobalNorm === undefined ? spec : chain(clipByGlobalNorm({ maxNorm: c.clipGlobalNorm }), spec);
 }

@@ -46,8 +46,8 @@ export interface RunRecorder {
 
 /**
  * The metric points of one event. Steps give `loss`, `lr`, `samplesPerSecond`, `elapsedMs`,
- * `epoch`, `gradNorm` (and `skipped` = 1 on a skipped step); evaluations `<split>.loss`, `<split>.accuracy`,
- * `<split>.n`; epochs `epoch.meanLoss`. Other events carry no metrics.
+ * `epoch`, `gradNorm` (and `skipped` = 1 on a skipped step); evaluations `<split>.loss`, `<split>.accuracy`
+ * (regression: `<split>.rmse` and `<split>.mae`), `<split>.n`; epochs `epoch.meanLoss`. Other events carry no metrics.
  */
 export function eventPoints(event: TrainEvent): MetricPoint[] {
   switch (event.type) {
@@ -65,12 +65,15 @@ export function eventPoints(event: TrainEvent): MetricPoint[] {
       return points;
     }
     case 'eval': {
-      const { step } = event;
-      return [
-        { step, name: `${event.split}.loss`, value: event.loss },
-        { step, name: `${event.split}.accuracy`, value: event.accuracy },
-        { step, name: `${event.split}.n`, value: event.n },
-      ];
+      const { step, split } = event;
+      const points: MetricPoint[] = [{ step, name: `${split}.loss`, value: event.loss }];
+      // A regression model has no accuracy (NaN): its evaluations carry RMSE and MAE instead.
+      if (event.rmse !== undefined) {
+        points.push({ step, name: `${split}.rmse`, value: event.rmse });
+        if (event.mae !== undefined) points.push({ step, name: `${split}.mae`, value: event.mae });
+      } else points.push({ step, name: `${split}.accuracy`, value: event.accuracy });
+      points.push({ step, name: `${split}.n`, value: event.n });
+      return points;
     }
     case 'epoch':
       return [{ step: event.step, name: 'epoch.meanLoss', value: event.meanLoss }];

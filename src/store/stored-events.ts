@@ -39,13 +39,15 @@ export function pointEvents(points: readonly MetricPoint[]): { events: TrainEven
     }
     for (const split of SPLITS) {
       const accuracy = m.get(`${split}.accuracy`);
-      if (accuracy === undefined) continue;
+      const rmse = m.get(`${split}.rmse`);
+      if (accuracy === undefined && rmse === undefined) continue;
       events.push({
         type: 'eval',
         step,
         epoch,
         split,
-        accuracy,
+        accuracy: accuracy ?? Number.NaN,
+        ...(rmse === undefined ? {} : { rmse, mae: m.get(`${split}.mae`) ?? Number.NaN }),
         loss: m.get(`${split}.loss`) ?? Number.NaN,
         n: m.get(`${split}.n`) ?? 0,
       });

@@ -41,8 +41,14 @@ export interface EvalEvent {
   readonly step: number;
   readonly epoch: number;
   readonly split: 'train' | 'validation' | 'test';
+  /** Mean data loss: cross-entropy, or for regression the mean squared error. */
   readonly loss: number;
+  /** Share of correct argmax predictions; NaN for a regression model (it has `rmse` and `mae`). */
   readonly accuracy: number;
+  /** Regression only: root mean squared error over every sample × output. */
+  readonly rmse?: number;
+  /** Regression only: mean absolute error over every sample × output. */
+  readonly mae?: number;
   readonly n: number;
 }
 

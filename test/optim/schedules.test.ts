@@ -97,7 +97,7 @@ describe('checkSchedule', () => {
 
   it('lists the kinds for an unknown kind', () => {
     expect(() => checkSchedule({ kind: 'linear' })).toThrow(
-      'schedule: unknown schedule kind "linear"; allowed: constant, step, exponential, cosine, warmup',
+      'schedule: unknown schedule kind "linear"; allowed: constant, step, exponential, cosine, warmup, table',
     );
   });
 
@@ -105,5 +105,16 @@ describe('checkSchedule', () => {
     expect(() => cosineSchedule({ init: 1 } as never)).toThrow(
       'cosineSchedule: schedule.steps must be an integer in [1, ∞), got undefined',
     );
+  });
+
+  it('table: values[count] before update count + 1, held at the last; empty or negative refused', () => {
+    const table = checkSchedule({ kind: 'table', values: [0.1, 0.05, 0.02] });
+    expect([0, 1, 2, 3, 100].map((count) => scheduleValue(table, count))).toEqual([
+      0.1, 0.05, 0.02, 0.02, 0.02,
+    ]);
+    expect(() => checkSchedule({ kind: 'table', values: [] })).toThrow(
+      'schedule.values must be a non-empty array of learning rates, got []',
+    );
+    expect(() => checkSchedule({ kind: 'table', values: [0.1, -1] })).toThrow('schedule.values[1]');
   });
 });

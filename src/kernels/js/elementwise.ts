@@ -46,6 +46,25 @@ export function sigmoidBackward(dy: Float32Array, y: Float32Array, dx: Float32Ar
   }
 }
 
+/** Mean squared error over the m×n elements and its gradient 2(o − t)/(m·n); the sum in float64. */
+export function meanSquaredError(
+  outputs: Float32Array,
+  targets: Float32Array,
+  doutputs: Float32Array,
+  m: number,
+  n: number,
+): number {
+  const len = m * n;
+  const scale = 2 / len;
+  let sum = 0;
+  for (let i = 0; i < len; i++) {
+    const diff = outputs[i] - targets[i];
+    sum += diff * diff;
+    doutputs[i] = diff * scale;
+  }
+  return sum / len;
+}
+
 /**
  * Row softmax + mean cross-entropy. Subtracting the row maximum keeps exp() finite;
  * the loss uses log-sum-exp directly rather than log(softmax) so a tiny probability cannot give −∞.

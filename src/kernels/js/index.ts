@@ -4,6 +4,7 @@ import type { Kernels } from '../kernels.js';
 import { axpby, gatherRows, sumSquares } from './data.js';
 import {
   addRowVector,
+  meanSquaredError,
   reluBackward,
   reluForward,
   sigmoidBackward,
@@ -28,6 +29,7 @@ export const jsKernels: Kernels = {
   sigmoidForward,
   sigmoidBackward,
   softmaxCrossEntropy,
+  meanSquaredError,
   gatherRows,
   axpby,
   sumSquares,

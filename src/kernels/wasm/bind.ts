@@ -2,6 +2,7 @@
 // byteOffset in the module's memory. Views outside that memory are refused, never copied.
 
 import { checkNumber, GradstreamError, invalidOption } from '../../errors.js';
+import { meanSquaredError } from '../js/elementwise.js';
 import type { Kernels, LabelArray } from '../kernels.js';
 
 /** The raw exports of assembly/index.ts: every pointer is a byte offset into the memory. */
@@ -179,6 +180,9 @@ export function bindKernels(exports: KernelExports, memory: WebAssembly.Memory, 
       }
       return loss;
     },
+    // O(batch × outputs) next to the products' O(batch × fan-in × units): plain JS on the module's
+    // memory is fast enough, so there is no wasm twin to keep in step.
+    meanSquaredError,
     gatherRows(x, rows, out, count, features, scale) {
       size(whereGather, 'count', count);
       size(whereGather, 'features', features);
