@@ -1,10 +1,11 @@
-// `gradstream export RUN --format safetensors --out FILE [--step N]`: a stored run's model out of
-// gradstream, from its newest checkpoint (or the one of step N), for PyTorch and other programs.
+// `gradstream export RUN --format safetensors|onnx --out FILE [--step N]`: a stored run's model out of
+// gradstream, from its newest checkpoint (or the one of step N), for PyTorch, ONNX runtimes and other programs.
 
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { GradstreamError } from '../errors.js';
+import { ONNX_OPSET, onnxModel } from '../export/onnx.js';
 import { encodeSafetensors, sequentialModules, sequentialStateDict } from '../export/safetensors.js';
 import {
   checkpointDir,
@@ -14,18 +15,19 @@ import {
   writeFileAtomic,
 } from '../store/checkpoint.js';
 import { unknownRun } from '../store/run-record.js';
+import { checkpointPreprocessing } from '../store/run-state.js';
 import { RunStore } from '../store/run-store.js';
 import { positiveInt } from './table.js';
 
-/** The formats `export` writes (ONNX is planned: issue 17). */
-export const EXPORT_FORMATS = ['safetensors'] as const;
+/** The formats `export` writes. */
+export const EXPORT_FORMATS = ['safetensors', 'onnx'] as const;
 
 /** Adds `export` to the program. */
 export function registerExportCommand(program: Command): void {
   program
     .command('export')
     .description(
-      "write a stored run's model for other programs (safetensors: a PyTorch nn.Sequential state dict)",
+      "write a stored run's model for other programs (safetensors: a PyTorch nn.Sequential state dict; onnx: the model with its preprocessing, for ONNX runtimes)",
     )
     .argument('<run>', 'run id, unique id prefix, or unique name (see `gradstream runs list`)')
     .addOption(new Option('--format <format>', 'file format').choices(EXPORT_FORMATS).makeOptionMandatory())
@@ -63,6 +65,16 @@ export function registerExportCommand(program: Command): void {
       }
       const checkpoint = loadCheckpoint(path);
       const { model } = checkpoint;
+      if (options.format === 'onnx') {
+        const out = resolve(options.out);
+        const preprocessing = checkpointPreprocessing(checkpoint);
+        const about = { run: runId, step: checkpoint.step };
+        writeFileAtomic(out, [onnxModel(model, checkpoint.params, checkpoint.buffers, preprocessing, about)]);
+        process.stderr.write(
+          `gradstream: wrote ${out}: run ${runId} at step ${checkpoint.step}, model ${model.sizes.join('-')} (ONNX, opset ${ONNX_OPSET})\n`,
+        );
+        return;
+      }
       const tensors = sequentialStateDict(model, checkpoint.params, checkpoint.buffers, checkpoint.updates);
       const metadata = {
         format: 'gradstream-mlp',
