@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { GradstreamError } from '../errors.js';
 import { ONNX_OPSET, onnxModel } from '../export/onnx.js';
-import { encodeSafetensors, sequentialModules, sequentialStateDict } from '../export/safetensors.js';
+import { encodeSafetensors, safetensorsMetadata, sequentialStateDict } from '../export/safetensors.js';
 import {
   checkpointDir,
   checkpointName,
@@ -76,17 +76,7 @@ export function registerExportCommand(program: Command): void {
         return;
       }
       const tensors = sequentialStateDict(model, checkpoint.params, checkpoint.buffers, checkpoint.updates);
-      const metadata = {
-        format: 'gradstream-mlp',
-        run: runId,
-        step: String(checkpoint.step),
-        // How to rebuild the module the state dict belongs to, and what its input is.
-        sequential: `nn.Sequential(${sequentialModules(model).join(', ')})`,
-        model: JSON.stringify(model),
-        input:
-          'one row of features per sample; IDX/MNIST pixels as bytes / 255 (the scale gradstream trains on)',
-        output: 'logits (apply softmax for class probabilities)',
-      };
+      const metadata = safetensorsMetadata(checkpoint, runId);
       const out = resolve(options.out);
       writeFileAtomic(out, [encodeSafetensors(tensors, metadata)]);
       process.stderr.write(
