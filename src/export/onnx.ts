@@ -177,7 +177,7 @@ function describe(spec: MlpSpec, preprocessing: Preprocessing, inputs: readonly 
       lines.push(
         column.kind === 'number'
           ? `  "${name}" (column ${JSON.stringify(column.name)}): float32, standardized in the graph as (x - ${column.mean}) / ${column.std}`
-          : `  "${name}" (column ${JSON.stringify(column.name)}): string, one-hot over ${JSON.stringify(column.values)} (any other value: all zeros)`,
+          : `  "${name}" (column ${JSON.stringify(column.name)}): string, one-hot over ${JSON.stringify(column.values)} (compared exactly, so trim spaces first; any other value: all zeros)`,
       );
     });
   }
@@ -216,6 +216,11 @@ export function onnxModel(
     throw new GradstreamError(
       'ERR_SHAPE_MISMATCH',
       `onnx export: the preprocessing gives ${encodedWidth(input)} input features and ${outputWidth(output)} outputs (${output.kind}), the model ${spec.sizes.join('-')} takes ${features} and gives ${outputs}`,
+    );
+  if ((spec.loss === 'mse') !== (output.kind === 'targets'))
+    throw new GradstreamError(
+      'ERR_SHAPE_MISMATCH',
+      `onnx export: the preprocessing's output is ${output.kind}, the model's loss is ${spec.loss ?? 'cross-entropy'} (allowed pairs: classes with cross-entropy, targets with mse)`,
     );
   const outName = onnxOutputName(preprocessing);
   const inputs = onnxInputs(input, outName);

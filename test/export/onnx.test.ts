@@ -7,6 +7,7 @@
 import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gatherBatch } from '../../src/data/batch.js';
+import { createRowEncoder } from '../../src/data/csv/index.js';
 import { type Dataset, subset } from '../../src/data/dataset.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import {
@@ -146,7 +147,7 @@ describe('ONNX export of a table model: raw numbers and strings in, the graph en
   const input = { kind: 'table', columns } as const;
   const width = encodedWidth(input);
   const rng = new Rng(17).fork('rows');
-  const colours = ['red', 'green', 'blue', 'purple', ''];
+  const colours = ['red', 'green', 'blue', 'purple', 'Red'];
   const cities = ['Zürich', 'Bern', 'zürich', 'Basel'];
   const n = 64;
   const rows = Array.from({ length: n }, () => ({
@@ -222,8 +223,25 @@ describe('ONNX export of a table model: raw numbers and strings in, the graph en
     expect(classes.size).toBeGreaterThan(1);
   });
 
+  it("the hand encoding is the CSV row encoder's (what gradstream trains and predicts on)", () => {
+    const preprocessing: Preprocessing = {
+      version: 1,
+      input,
+      output: { kind: 'classes', names: ['a', 'b'] },
+    };
+    const encoder = createRowEncoder(preprocessing);
+    const byEncoder = new Float32Array(n * width);
+    rows.forEach((row, r) => {
+      const cells = [String(row.age), row.colour, String(row.height), row.city];
+      expect(encoder.encode(cells, byEncoder, r * width)).toBe(-1);
+    });
+    const byHand = new Float32Array(n * width);
+    encodeByHand(byHand);
+    expect(byHand).toEqual(byEncoder);
+  });
+
   it('regression: the linear outputs as `predictions`, no softmax', async () => {
-    const spec = mlp({ sizes: [width, 12, 2], activation: 'sigmoid' });
+    const spec = mlp({ sizes: [width, 12, 2], activation: 'sigmoid', loss: 'mse' });
     const { params, buffers } = randomModel(spec, 4);
     const preprocessing: Preprocessing = {
       version: 1,
@@ -265,6 +283,14 @@ describe('onnxModel', () => {
     expect(JSON.parse(meta.model)).toEqual(spec);
     expect(decoded.docString).toMatch(/Input "input": float32 \[N, 4\].*\n.*Output "probabilities"/);
     expect(decoded.graph?.node?.map((x) => x.opType)).toEqual(['Mul', 'Gemm', 'Relu', 'Gemm', 'Softmax']);
+  });
+
+  it('refuses a regression model with a classes output, and the other way round', () => {
+    const spec = mlp({ sizes: [4, 3, 2], loss: 'mse' });
+    const net = Network.create(spec, { capacity: 1 });
+    expect(() => onnxModel(spec, net.params, net.buffers, scalePreprocessing(4, 1, 2))).toThrow(
+      /output is classes, the model's loss is mse \(allowed pairs: classes with cross-entropy, targets with mse\)/,
+    );
   });
 
   it('refuses a preprocessing that does not fit the model, naming both widths', () => {
