@@ -32,9 +32,24 @@ function splitsOf(run: RunView): (typeof SPLITS)[number][] {
   return SPLITS.filter((s) => run.evals.some((e) => e.split === s));
 }
 
+/** Whether a run is a regression model's: its evaluations carry RMSE, not accuracy. */
+function isRegression(run: RunView): boolean {
+  return run.evals.some((e) => e.rmse !== undefined && e.rmse !== null);
+}
+
+/**
+ * What the accuracy chart plots: accuracy while any shown run is a classifier's; RMSE (the targets'
+ * own units) when every shown run with evaluations is a regression model's.
+ */
+export function evalMetric(runs: readonly RunView[]): 'accuracy' | 'rmse' {
+  const evaluated = runs.filter((run) => run.evals.length > 0);
+  return evaluated.length > 0 && evaluated.every(isRegression) ? 'rmse' : 'accuracy';
+}
+
 function plan(name: ChartName, runs: readonly RunView[]): Plan {
   const lines: LineSpec[] = [];
   const tables: Table[] = [];
+  const metric = evalMetric(runs);
   for (const run of runs) {
     const s = run.steps;
     const step = s.column('step');
@@ -50,7 +65,7 @@ function plan(name: ChartName, runs: readonly RunView[]): Plan {
       const splits = splitsOf(run);
       const xs = [...new Set(run.evals.map((e) => e.step))].sort((a, b) => a - b);
       const ys = splits.map((split) =>
-        xs.map((x) => run.evals.find((e) => e.step === x && e.split === split)?.accuracy ?? null),
+        xs.map((x) => run.evals.find((e) => e.step === x && e.split === split)?.[metric] ?? null),
       );
       splits.forEach((split) => {
         const dash = SPLIT_DASH[split];
@@ -150,11 +165,17 @@ export class Charts {
   #updateOne(name: ChartName, runs: readonly RunView[], { lines, tables }: Plan, data: Table): void {
     const el = document.getElementById(`chart-${name}`)!;
     const log = (name === 'loss' || name === 'lr') && this.log;
-    const key = `${log}|${lines.map((l) => l.label).join('|')}`;
+    const metric = name === 'accuracy' ? evalMetric(runs) : undefined;
+    const key = `${log}|${metric}|${lines.map((l) => l.label).join('|')}`;
     let entry = this.#charts.get(name);
     if (entry?.key !== key) {
       entry?.plot.destroy();
-      const percent = name === 'accuracy';
+      const percent = metric === 'accuracy';
+      if (metric) {
+        el.dataset.metric = metric;
+        const title = el.closest('figure')?.querySelector('h2');
+        if (title) title.textContent = metric === 'rmse' ? 'RMSE' : 'Accuracy';
+      }
       const look = {
         ...this.#size(name),
         log,

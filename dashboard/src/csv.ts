@@ -9,11 +9,16 @@ const SPLITS = ['train', 'validation', 'test'] as const;
 export function runCsv(run: RunView): string {
   const s = run.steps;
   const header = ['step', 'epoch', 'loss', 'smoothed_loss', 'lr', 'samples_per_second', 'elapsed_ms'];
-  for (const split of SPLITS) header.push(`${split}_accuracy`, `${split}_loss`);
-  const evals = new Map<number, Map<string, [number, number | null]>>();
+  // A regression run's evaluations have RMSE and MAE in place of accuracy: columns of their own.
+  const regression = run.evals.some((e) => e.rmse !== undefined && e.rmse !== null);
+  for (const split of SPLITS) {
+    header.push(`${split}_accuracy`, `${split}_loss`);
+    if (regression) header.push(`${split}_rmse`, `${split}_mae`);
+  }
+  const evals = new Map<number, Map<string, (number | null | undefined)[]>>();
   for (const e of run.evals) {
     const at = evals.get(e.step) ?? new Map();
-    at.set(e.split, [e.accuracy, e.loss]);
+    at.set(e.split, regression ? [e.accuracy, e.loss, e.rmse, e.mae] : [e.accuracy, e.loss]);
     evals.set(e.step, at);
   }
   const cell = (v: number | null | undefined) =>
@@ -25,7 +30,10 @@ export function runCsv(run: RunView): string {
   for (let i = 0; i < s.length; i++) {
     const row = cols.map((c) => cell(c[i]));
     const at = evals.get(cols[0][i]);
-    for (const split of SPLITS) row.push(cell(at?.get(split)?.[0]), cell(at?.get(split)?.[1]));
+    for (const split of SPLITS) {
+      const values = at?.get(split) ?? [];
+      for (let k = 0; k < (regression ? 4 : 2); k++) row.push(cell(values[k]));
+    }
     lines.push(row.join(','));
   }
   return `${lines.join('\n')}\n`;

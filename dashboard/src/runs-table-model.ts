@@ -159,6 +159,12 @@ export const METRICS = [
   { key: 'bestValAcc', label: 'best val acc.', title: 'highest validation accuracy' },
   { key: 'testAcc', label: 'test acc.', title: 'last test accuracy' },
   { key: 'bestTestAcc', label: 'best test acc.', title: 'highest test accuracy' },
+  // Regression runs: errors in the targets' own units (columns shown only when some run has them).
+  { key: 'valRmse', label: 'val RMSE', title: 'last validation root mean squared error' },
+  { key: 'bestValRmse', label: 'best val RMSE', title: 'lowest validation RMSE' },
+  { key: 'valMae', label: 'val MAE', title: 'last validation mean absolute error' },
+  { key: 'testRmse', label: 'test RMSE', title: 'last test root mean squared error' },
+  { key: 'testMae', label: 'test MAE', title: 'last test mean absolute error' },
 ] as const;
 /** One of {@link METRICS}' keys. */
 export type MetricKey = (typeof METRICS)[number]['key'];
@@ -218,20 +224,29 @@ export function minOf(c: ArrayLike<number>, from = 0, start: number | null = nul
   return m;
 }
 
-/** The last and the highest accuracy of a split's evaluations. */
-function accuracies(run: RunView, split: 'validation' | 'test'): [number | null, number | null] {
-  let lastAcc: number | null = null;
+/**
+ * The last and the best value of one metric of a split's evaluations (best: highest, or lowest when
+ * `lower` — errors); nulls when no evaluation has it.
+ */
+function lastAndBest(
+  run: RunView,
+  split: 'validation' | 'test',
+  metric: 'accuracy' | 'rmse' | 'mae',
+  lower = false,
+): [number | null, number | null] {
+  let lastValue: number | null = null;
   let best: number | null = null;
   let lastStep = -Infinity;
   for (const e of run.evals) {
-    if (e.split !== split) continue;
+    const value = e[metric];
+    if (e.split !== split || value === null || value === undefined) continue;
     if (e.step >= lastStep) {
       lastStep = e.step;
-      lastAcc = e.accuracy;
+      lastValue = value;
     }
-    if (best === null || e.accuracy > best) best = e.accuracy;
+    if (best === null || (lower ? value < best : value > best)) best = value;
   }
-  return [lastAcc, best];
+  return [lastValue, best];
 }
 
 /**
@@ -243,8 +258,12 @@ export function runRow(run: RunView, bestLoss?: number | null): RunRow {
   const steps = run.steps.column('step');
   const smoothed = run.steps.column('smoothed');
   const status = statusText(run);
-  const [valAcc, bestValAcc] = accuracies(run, 'validation');
-  const [testAcc, bestTestAcc] = accuracies(run, 'test');
+  const [valAcc, bestValAcc] = lastAndBest(run, 'validation', 'accuracy');
+  const [testAcc, bestTestAcc] = lastAndBest(run, 'test', 'accuracy');
+  const [valRmse, bestValRmse] = lastAndBest(run, 'validation', 'rmse', true);
+  const [testRmse] = lastAndBest(run, 'test', 'rmse', true);
+  const [valMae] = lastAndBest(run, 'validation', 'mae', true);
+  const [testMae] = lastAndBest(run, 'test', 'mae', true);
   const resumable = status === 'interrupted' || status === 'failed';
   return {
     runId: run.runId,
@@ -267,6 +286,11 @@ export function runRow(run: RunView, bestLoss?: number | null): RunRow {
       bestValAcc,
       testAcc,
       bestTestAcc,
+      valRmse,
+      bestValRmse,
+      valMae,
+      testRmse,
+      testMae,
     },
     resumeHint: resumable ? resumeCommand(run.runId, config) : undefined,
   };

@@ -19,6 +19,7 @@ import { storedMetricsCsv } from '../store/stored-csv.js';
 import { storedRunEvents } from '../store/stored-events.js';
 import type { TrainEvent } from '../train/events.js';
 import { checkpointPolicy, failureCheckpoint } from './checkpoint-policy.js';
+import { evalMetricsText } from './eval-text.js';
 import { keepPageFor, shouldKeepPage } from './keep-page.js';
 import { controlLine, createProgress, type ProgressReporter } from './progress.js';
 
@@ -43,6 +44,8 @@ export interface JobResult {
   readonly runId: string;
   readonly reason: 'completed' | 'stopped';
   readonly testAccuracy: number | undefined;
+  /** A regression run's last test RMSE (its accuracy is NaN). */
+  readonly testRmse?: number;
 }
 
 /**
@@ -165,6 +168,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     controller.stop();
   }, log);
   let testAccuracy: number | undefined;
+  let testRmse: number | undefined;
   let reason: JobResult['reason'] = 'completed';
   try {
     await lastValueFrom(
@@ -178,7 +182,7 @@ export async function runJob(job: Job): Promise<JobResult> {
           events.next(e.type === 'start' ? { ...e, config } : e);
           if (job.output.json) process.stdout.write(`${JSON.stringify(e)}\n`);
           else report(e, progress!, session.schedule, config.batchSize);
-          if (e.type === 'eval' && e.split === 'test') testAccuracy = e.accuracy;
+          if (e.type === 'eval' && e.split === 'test') [testAccuracy, testRmse] = [e.accuracy, e.rmse];
           if (e.type === 'end') reason = e.reason;
         }),
       ),
@@ -194,7 +198,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     store.close();
   }
   // The page may stay for the result's line (see keep-page.ts: `pageAfterOutcomeLine`).
-  const result: JobResult = { runId: record.id, reason, testAccuracy };
+  const result: JobResult = { runId: record.id, reason, testAccuracy, testRmse };
   return keepPageFor(result, dashboard, shouldKeepPage(job.output.wait), log);
 }
 
@@ -287,9 +291,7 @@ export function report(
       stepsPerSecond: e.samplesPerSecond / batchSize,
     });
   } else if (e.type === 'eval') {
-    progress.log(
-      `step ${e.step}: ${e.split} loss ${e.loss.toFixed(4)}, accuracy ${(100 * e.accuracy).toFixed(2)}%`,
-    );
+    progress.log(`step ${e.step}: ${e.split} loss ${e.loss.toFixed(4)}, ${evalMetricsText(e)}`);
   } else if (e.type === 'epoch') {
     progress.log(`epoch ${e.epoch + 1} done at step ${e.step}: mean train loss ${e.meanLoss.toFixed(4)}`);
   } else if (e.type === 'paused' || e.type === 'resumed' || e.type === 'lr') {

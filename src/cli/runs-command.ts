@@ -18,6 +18,7 @@ import {
   unknownRun,
 } from '../store/run-record.js';
 import { RunStore } from '../store/run-store.js';
+import { significant } from './eval-text.js';
 import { formatDuration, formatNumber, formatTable, formatTime, positiveInt } from './table.js';
 
 function storeOption(): Option {
@@ -71,18 +72,23 @@ function listRuns(o: { store: string; status?: RunStatus; limit?: number; json?:
   const rows = runs.map((r) => {
     const m = r.finalMetrics ?? {};
     const accuracy = m['validation.accuracy'];
+    const rmse = m['validation.rmse'];
     return [
       r.id,
       r.name ?? '',
       statusCell(r),
       formatNumber(m.steps),
       formatNumber(m.loss),
-      typeof accuracy === 'number' ? `${(100 * accuracy).toFixed(2)}%` : '—',
+      typeof accuracy === 'number'
+        ? `${(100 * accuracy).toFixed(2)}%`
+        : typeof rmse === 'number'
+          ? `RMSE ${significant(rmse)}`
+          : '—',
       formatTime(r.createdAt),
       duration(r),
     ];
   });
-  const headers = ['ID', 'NAME', 'STATUS', 'STEPS', 'LOSS', 'VAL ACC', 'CREATED', 'DURATION'];
+  const headers = ['ID', 'NAME', 'STATUS', 'STEPS', 'LOSS', 'VAL ACC/RMSE', 'CREATED', 'DURATION'];
   const align = ['left', 'left', 'left', 'right', 'right', 'right', 'left', 'right'] as const;
   process.stdout.write(`${formatTable(headers, rows, align)}\n`);
 }

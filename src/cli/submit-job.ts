@@ -38,6 +38,7 @@ export async function submitJob(job: SubmitJob): Promise<JobResult> {
   const store = RunStore.open({ dir: config.store.dir });
   const controller = createController();
   let testAccuracy: number | undefined;
+  let testRmse: number | undefined;
   let reason: JobResult['reason'] = 'completed';
   // Stopped before a worker took the run: nothing here to wait for (the stop request waits in Redis
   // and ends the run as soon as a worker takes it).
@@ -101,7 +102,7 @@ export async function submitJob(job: SubmitJob): Promise<JobResult> {
           }
           if (job.output.json) process.stdout.write(`${JSON.stringify(e)}\n`);
           else report(e, progress!, schedule, config.batchSize);
-          if (e.type === 'eval' && e.split === 'test') testAccuracy = e.accuracy;
+          if (e.type === 'eval' && e.split === 'test') [testAccuracy, testRmse] = [e.accuracy, e.rmse];
           if (e.type === 'end') reason = e.reason;
         }),
       ),
@@ -117,7 +118,7 @@ export async function submitJob(job: SubmitJob): Promise<JobResult> {
     events.complete();
     store.close();
   }
-  const result: JobResult = { runId, reason, testAccuracy };
+  const result: JobResult = { runId, reason, testAccuracy, testRmse };
   return keepPageFor(result, dashboard, shouldKeepPage(job.output.wait), log);
 }
 

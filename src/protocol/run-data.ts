@@ -46,7 +46,10 @@ export interface EvalRow {
   readonly epoch: number;
   readonly split: 'train' | 'validation' | 'test';
   readonly loss: number | null;
-  readonly accuracy: number;
+  /** Null for a regression model, which has `rmse` and `mae` instead. */
+  readonly accuracy: number | null;
+  readonly rmse?: number | null;
+  readonly mae?: number | null;
   readonly n: number;
 }
 
@@ -56,7 +59,9 @@ export const evalRowSchema: z.ZodType<EvalRow> = z.object({
   epoch: z.number(),
   split: z.enum(['train', 'validation', 'test']),
   loss: z.number().nullable(),
-  accuracy: z.number().min(0).max(1),
+  accuracy: z.number().min(0).max(1).nullable(),
+  rmse: z.number().nonnegative().nullable().optional(),
+  mae: z.number().nonnegative().nullable().optional(),
   n: z.number().int().nonnegative(),
 });
 

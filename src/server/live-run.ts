@@ -106,7 +106,16 @@ export class LiveRun {
         const { step, epoch, split, accuracy, n } = e;
         if (step <= (this.#lastEval.get(split) ?? -1)) break; // replayed by a resume
         this.#lastEval.set(split, step);
-        this.#evals.push({ step, epoch, split, loss: Number.isFinite(e.loss) ? e.loss : null, accuracy, n });
+        const finite = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : null);
+        this.#evals.push({
+          step,
+          epoch,
+          split,
+          loss: finite(e.loss),
+          accuracy: finite(accuracy),
+          ...(e.rmse === undefined ? {} : { rmse: finite(e.rmse), mae: finite(e.mae) }),
+          n,
+        });
         break;
       }
       case 'histogram':

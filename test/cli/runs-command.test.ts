@@ -73,7 +73,7 @@ describe('gradstream runs', () => {
     const r = cli('list');
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+STATUS\s+STEPS\s+LOSS\s+VAL ACC\s+CREATED\s+DURATION$/);
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+STATUS\s+STEPS\s+LOSS\s+VAL ACC\/RMSE\s+CREATED\s+DURATION$/);
     expect(lines[1]).toMatch(/^20260102-120000-bbbb\s+running\s+—\s+—\s+—/);
     expect(lines[2]).toMatch(/^20260101-120000-aaaa\s+baseline\s+completed\s+30\s+0\.066667\s+93\.00%/);
     expect(cli('list', '--status', 'completed').stdout).not.toContain('bbbb');

@@ -189,6 +189,11 @@ describe('runRow', () => {
       bestValAcc: 0.9,
       testAcc: null,
       bestTestAcc: null,
+      valRmse: null,
+      bestValRmse: null,
+      valMae: null,
+      testRmse: null,
+      testMae: null,
     });
     expect([row.step, row.durationMs]).toEqual([3, 65_000]);
     expect([stepText(row), durationText(row)]).toEqual(['3 / 10', '1m 05s']);

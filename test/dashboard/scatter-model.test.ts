@@ -23,7 +23,19 @@ const row = (runId: string, config: RunRow['config'], bestValAcc: number | null)
   totalSteps: 1,
   etaMs: undefined,
   durationMs: 1,
-  metrics: { loss: 1, bestLoss: 1, valAcc: bestValAcc, bestValAcc, testAcc: null, bestTestAcc: null },
+  metrics: {
+    loss: 1,
+    bestLoss: 1,
+    valAcc: bestValAcc,
+    bestValAcc,
+    testAcc: null,
+    bestTestAcc: null,
+    valRmse: null,
+    bestValRmse: null,
+    valMae: null,
+    testRmse: null,
+    testMae: null,
+  },
   resumeHint: undefined,
 });
 
