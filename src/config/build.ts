@@ -14,7 +14,10 @@ import type { InitConfig, RunConfig } from './schema.js';
 /** Input features and classes of the data: they bound the model's first and last layer. */
 export interface DataShape {
   readonly inputSize: number;
+  /** Classes, or for regression the target columns. */
   readonly classes: number;
+  /** Regression data (targets, not labels): the model gets linear outputs and the MSE loss. */
+  readonly regression?: boolean;
 }
 
 /** MNIST and Fashion-MNIST: 28×28 pixels, ten classes. */
@@ -58,6 +61,7 @@ export function modelFromConfig(model: RunConfig['model'], shape?: DataShape): M
     batchNorm: typeof model.batchNorm === 'boolean' ? model.batchNorm : { ...model.batchNorm },
     dropout: model.dropout,
     weightDecay: model.weightDecay,
+    loss: shape?.regression ? 'mse' : 'cross-entropy',
   });
 }
 

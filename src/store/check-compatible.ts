@@ -33,7 +33,11 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 const show = (v: unknown) => (Array.isArray(v) ? v.join('-') : JSON.stringify(v));
 
 function hardProblems(c: Checkpoint, config: RunConfig): string[] {
-  const shape = { inputSize: c.model.sizes[0], classes: c.model.sizes[c.model.sizes.length - 1] };
+  const shape = {
+    inputSize: c.model.sizes[0],
+    classes: c.model.sizes[c.model.sizes.length - 1],
+    regression: c.model.loss === 'mse',
+  };
   let model: ReturnType<typeof modelFromConfig>;
   try {
     model = modelFromConfig(config.model, shape);
