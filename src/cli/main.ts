@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `gradstream` command line (commander): train, resume, runs, dashboard, lab. Bad input exits 2.
+// The `gradstream` command line (commander): train, resume, runs, dashboard, export, predict, lab. Bad input exits 2.
 
 import { Command, CommanderError } from 'commander';
 import { GradstreamError } from '../errors.js';
@@ -7,6 +7,7 @@ import { registerDashboardCommand } from './dashboard-command.js';
 import { registerExportCommand } from './export-command.js';
 import { pageAfterOutcomeLine } from './keep-page.js';
 import { registerLabCommand } from './lab-command.js';
+import { registerPredictCommand } from './predict-command.js';
 import { ConfigProblems } from './problems.js';
 import { registerResumeCommand } from './resume-command.js';
 import { registerRunsCommands } from './runs-command.js';
@@ -24,6 +25,7 @@ registerResumeCommand(program);
 registerRunsCommands(program);
 registerDashboardCommand(program);
 registerExportCommand(program);
+registerPredictCommand(program);
 registerLabCommand(program);
 registerWorkerCommand(program);
 oneLineErrors(program, 'gradstream');

@@ -3,6 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { RunConfig } from '../config/schema.js';
 import { GradstreamError } from '../errors.js';
 import { checkpointDir, checkpointName, latestCheckpoint } from '../store/checkpoint.js';
 import { unknownRun } from '../store/run-record.js';
@@ -60,7 +61,7 @@ export function predictRun(
   ref: string,
   step?: number,
   options: LoadModelOptions = {},
-): { readonly model: Model; readonly runId: string; readonly step: number } {
+): { readonly model: Model; readonly runId: string; readonly step: number; readonly config: RunConfig } {
   const { runId, path } = runCheckpoint(storeDir, ref, step);
   const parts = readModelCheckpoint(path);
   const model = modelFromParts(parts, {
@@ -68,5 +69,5 @@ export function predictRun(
     skipInputZeros: parts.config.skipInputZeros,
     ...options,
   });
-  return { model, runId, step: parts.step };
+  return { model, runId, step: parts.step, config: parts.config };
 }
