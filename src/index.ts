@@ -1,7 +1,7 @@
 // The public surface of gradstream: re-exports only.
 
 export { buildRun, type RunObjects } from './config/build.js';
-export { loadRunData, type RunData } from './config/data.js';
+export { loadRunData, loadRunDataAsync, type RunData } from './config/data.js';
 export { loadConfigFile, mergeConfig } from './config/load.js';
 export {
   type Destination,

@@ -2,11 +2,23 @@
 
 export { batchCount, createBatchBuffers, epochOrder, gatherBatch, gatherLabels } from './batch.js';
 export {
+  type ColumnRef,
+  type CsvDataset,
+  type CsvMissing,
+  type CsvOptions,
+  type CsvTask,
+  createRowEncoder,
+  encodeRow,
+  loadCsv,
+  type RowEncoder,
+} from './csv/index.js';
+export {
   type Dataset,
   type FromArraysOptions,
   fromArrays,
   fromAsyncIterable,
   type SplitOptions,
+  splitRows,
   splitValidation,
   subset,
   take,
