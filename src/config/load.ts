@@ -17,6 +17,7 @@ const PATH_FIELDS: readonly (readonly [string, string])[] = [
   ['data', 'labels'],
   ['data', 'testImages'],
   ['data', 'testLabels'],
+  ['data', 'test'],
   ['store', 'dir'],
 ];
 
