@@ -1,14 +1,16 @@
 // `gradstream train --data table.csv --label …` as a real child process: two interleaved spirals whose
 // class needs a text column (the arm XOR the colour) learned to ≥ 95% validation and test accuracy,
 // the same table without the colour left at chance, a bad cell refused naming its row and column
-// (exit 2), dropped rows counted, and the fitted preprocessing stored in the run's checkpoint.
+// (exit 2), dropped rows counted, the fitted preprocessing stored in the run's checkpoint, and an
+// interrupted run resumed to the same parameters (refused while its table differs).
 
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkpointDir, latestCheckpoint } from '../../src/store/checkpoint.js';
+import { RunStore } from '../../src/store/run-store.js';
 import { CLI } from '../helpers/cli.js';
 import { spiralsCsv } from '../helpers/spirals-csv.js';
 
@@ -57,6 +59,25 @@ function train(data: string, ...more: string[]) {
     .filter((e): e is EvalEvent => e.type === 'eval');
   const runId = /gradstream: run (\S+):/.exec(result.stderr)?.[1];
   return { result, evals, runId, store };
+}
+
+/** Runs the CLI with --json, calling `onEvent` for each event line; resolves with the exit code. */
+function stream(
+  args: string[],
+  onEvent: (e: { type: string; step?: number }, child: ChildProcess) => void,
+): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...CLI, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) onEvent(JSON.parse(line), child);
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve(code));
+  });
 }
 
 const last = (evals: readonly EvalEvent[], split: string) => evals.filter((e) => e.split === split).at(-1);
@@ -117,4 +138,56 @@ describe('gradstream train --data table.csv', () => {
     expect(noTable.status).toBe(2);
     expect(noTable.stderr).toContain('data.label: only for a CSV table (data.dir a file ending in .csv)');
   });
+
+  it('resumes an interrupted run to the same parameters, refusing while its table differs', async () => {
+    const store = mkdtempSync(join(dir, 'resume-'));
+    const table = join(dir, 'resumed.csv');
+    copyFileSync(spirals, table);
+    const common = [
+      '--data',
+      table,
+      '--label',
+      'class',
+      '--hidden',
+      '32',
+      '--lr',
+      '0.01',
+      '--batch-size',
+      '20',
+    ];
+    const args = [...common, '--steps', '1500', '--no-dashboard', '--store', store];
+    expect(await stream(['train', '--name', 'straight', ...args], () => {})).toBe(0);
+    let signalled = false;
+    const code = await stream(['train', '--name', 'interrupted', ...args], (e, child) => {
+      if (!signalled && e.type === 'step' && (e.step ?? 0) >= 50) {
+        signalled = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(code).toBe(130);
+    const runs = RunStore.open({ dir: store });
+    const straight = runs.findRun('straight')!;
+    const interrupted = runs.findRun('interrupted')!;
+    runs.close();
+    const stopped = latestCheckpoint(checkpointDir(store, interrupted.id))!.checkpoint;
+    expect(stopped.step).toBeLessThan(1500);
+    expect(stopped.preprocessing?.input.kind).toBe('table');
+
+    // Every blue made green: the refit's colour vocabulary is not the checkpoint's.
+    const lines = spiralsCsv(2000, 3).split('\n');
+    writeFileSync(table, lines.map((l) => l.replace(',blue,', ',green,')).join('\n'));
+    const refused = gradstream('resume', 'interrupted', '--no-dashboard', '--store', store);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(
+      /differs from the checkpoint's at preprocessing\.input\.columns\[2\]\.values\[0\] \("blue" in the checkpoint, "green" now\): the data or its options changed/,
+    );
+
+    copyFileSync(spirals, table);
+    expect(await stream(['resume', 'interrupted', '--no-dashboard', '--store', store], () => {})).toBe(0);
+    const a = latestCheckpoint(checkpointDir(store, straight.id))!.checkpoint;
+    const b = latestCheckpoint(checkpointDir(store, interrupted.id))!.checkpoint;
+    expect(b.step).toBe(1500);
+    expect(Buffer.from(b.params.buffer).equals(Buffer.from(a.params.buffer))).toBe(true);
+    expect(b.preprocessing).toEqual(a.preprocessing);
+  }, 120_000);
 });
