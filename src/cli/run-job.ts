@@ -8,6 +8,8 @@ import { pickOptions } from '../config/options.js';
 import type { RunConfig } from '../config/schema.js';
 import type { Preprocessing } from '../data/preprocessing.js';
 import { GradstreamError } from '../errors.js';
+import { initialWeights } from '../model/init-from.js';
+import type { FlatWeights } from '../model/state-dict.js';
 import type { BatchSchedule } from '../pipeline/batch-source.js';
 import { createController } from '../pipeline/controller.js';
 import { createTrainingSession, type ResumeState } from '../pipeline/train.js';
@@ -104,6 +106,7 @@ export async function runJob(job: Job): Promise<JobResult> {
   let data: RunData;
   let record: RunRecord;
   let resumed: ReturnType<typeof resumedHistory> | undefined;
+  let initial: FlatWeights | undefined;
   try {
     store.check();
     if (job.resume) {
@@ -117,6 +120,9 @@ export async function runJob(job: Job): Promise<JobResult> {
       checkResumedPreprocessing(job.resume.preprocessing, data, job.resume.source ?? '(resumed)');
     // A CSV table's model takes the table's encoded features and classes.
     run = buildRun(config, data.table?.shape);
+    // Fine-tuning: the exported weights, checked against the run's model before its row is written.
+    if (config.model.initFrom !== undefined && !job.resume)
+      initial = initialWeights(config.model.initFrom, run.model);
     // Taken last, with the checks again in its transaction (another resume may have won meanwhile).
     record = job.resume ? store.claimRun(job.resume.runId) : store.createRun({ name: config.name, config });
     if (job.resume) {
@@ -149,6 +155,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     controller,
     runId: record.id,
     resume: job.resume?.state,
+    initial,
     safePointEvery: config.checkpoint.everySteps,
     onSafePoint: checkpointPolicy({
       config,
@@ -169,7 +176,8 @@ export async function runJob(job: Job): Promise<JobResult> {
     `gradstream: run ${record.id}: MLP ${run.model.sizes.join('-')}, ${config.optimizer.name} lr ${config.optimizer.lr}, ` +
       `batch ${config.batchSize}, ${session.schedule.totalSteps} steps on ${config.workers} worker(s); ` +
       `${data.train.n} train / ${data.validation?.n ?? 0} validation / ${data.test?.n ?? 0} test samples` +
-      (job.resume ? `; resuming after step ${job.resume.state.step}` : ''),
+      (job.resume ? `; resuming after step ${job.resume.state.step}` : '') +
+      (initial ? `; starting from the weights of ${config.model.initFrom}` : ''),
   );
   for (const note of data.table?.notes ?? []) log(`gradstream: ${note}`);
   if (dashboard) log(`gradstream: dashboard at ${dashboard.url}`);

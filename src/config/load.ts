@@ -19,6 +19,7 @@ const PATH_FIELDS: readonly (readonly [string, string])[] = [
   ['data', 'testLabels'],
   ['data', 'test'],
   ['store', 'dir'],
+  ['model', 'initFrom'],
 ];
 
 /**

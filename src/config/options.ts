@@ -252,6 +252,14 @@ export const RUN_OPTIONS = {
       resume: 'warn',
       goes: 'model',
     }),
+    initFrom: option(text(), {
+      description:
+        'start from the weights of a `.safetensors` file from `gradstream export` (fine-tuning; the same sizes and batch norm)',
+      flag: '--init-from <file>',
+      // Only the first step's parameters come from it; a checkpoint carries the trained ones.
+      resume: 'free',
+      goes: 'job',
+    }),
   },
   optimizer: {
     // The optimizer's state must fit the checkpoint's slots: checked on the slots themselves, so

@@ -40,6 +40,11 @@ export interface TrainConfig extends RunOptions {
   /** Continue from a checkpoint's state instead of fresh parameters. */
   readonly resume?: ResumeState;
   /**
+   * Start from these parameters and batch-norm running statistics instead of the seed's (fine-tuning
+   * an exported model: `initialWeights` in src/model/init-from.ts). Ignored when `resume` is given.
+   */
+  readonly initial?: { readonly params: Float32Array; readonly buffers: Float32Array };
+  /**
    * Called between steps, when no update is in flight and the shared state is consistent: the
    * place to write a checkpoint. The next step is drawn after it returns.
    */

@@ -66,6 +66,7 @@ export function createTrainingSession(config: TrainConfig): TrainingSession {
   if (config.test) datasets.test = config.test;
   const { arena: memory, kernels, data } = createPipelineMemory(plan, run.kernels, datasets);
   if (config.resume) loadResumeState(memory, plan, config.resume);
+  else if (config.initial) loadInitial(memory, config.initial);
   const controller = config.controller ?? createController();
   const runId = config.runId ?? `run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   const createRunner = () => {
@@ -123,4 +124,17 @@ function loadResumeState(memory: Arena, plan: PipelinePlan, resume: ResumeState)
   copy('params', resume.params, 'params');
   copy('buffers', resume.buffers, 'buffers');
   for (const name of plan.slotNames) copy(slotRegion(name), resume.slots[name], `optimizer slot ${name}`);
+}
+
+/** Copies initial weights (`TrainConfig.initial`) over the seed's, checking their lengths. */
+function loadInitial(memory: Arena, initial: NonNullable<TrainConfig['initial']>): void {
+  for (const region of ['params', 'buffers'] as const) {
+    const target = memory.f32(region);
+    if (initial[region].length !== target.length)
+      throw new GradstreamError(
+        'ERR_SHAPE_MISMATCH',
+        `train: initial ${region} has length ${initial[region].length}, the model needs ${target.length}`,
+      );
+    target.set(initial[region]);
+  }
 }

@@ -102,6 +102,9 @@ export function acceptJob(
   } catch (error) {
     throw refuse((error as Error).message.split('\n').join('; '));
   }
+  // A local file the worker would read outside its data roots; not supported on a queue (yet).
+  if (config.model.initFrom !== undefined)
+    throw refuse('model.initFrom (--init-from) is not supported for queued runs; train it locally');
   config = { ...config, dashboard: { ...config.dashboard, enabled: false } };
   if (ctx.workers !== undefined) config = { ...config, workers: ctx.workers };
   return { job, config };
