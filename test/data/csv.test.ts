@@ -209,6 +209,21 @@ describe('loadCsv: bad rows', () => {
     expect(ragged.message).toMatch(/: row 3, has 1 cells, the header has 2$/);
   });
 
+  it('refuses numbers beyond float32, as cells and once standardized, naming the row and column', async () => {
+    const big = await failure(loadCsv(csv('x,y\n1,a\n1e39,b\n'), { label: 'y' }));
+    expect(big.message).toMatch(
+      /: row 3, column "x": "1e39" is beyond float32's range \(±3\.4028234663852886e\+38\)$/,
+    );
+    // Training rows 0 and 1e-30 (std 5e-31), a validation row 1e10: 2e40 after standardizing.
+    const rows = ['x,y', '0,a', '1e-30,b', '1e10,a'];
+    const tiny = await failure(
+      loadCsv(csv(rows.join('\n')), { label: 'y', split: { fraction: 0.34, seed: 3 } }),
+    );
+    expect(tiny.message).toMatch(
+      /: row \d, column "x": \S+ standardizes beyond float32's range \(training rows' mean/,
+    );
+  });
+
   it("drops such rows with missing: 'drop' and counts them", async () => {
     const path = csv('x,y\n1,a\nNA,b\n2,b\nthree,a\n4,\n5,b\n');
     const ds = await loadCsv(path, { label: 'y', missing: 'drop' });

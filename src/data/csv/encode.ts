@@ -14,8 +14,8 @@ export interface RowEncoder {
   /**
    * Writes the encoded row of `cells` (one per input column, in `columns` order) to `out` at
    * `offset`: a number column standardized, a text column one-hot (an unseen value all zeros).
-   * Returns -1, or the index of the first cell that could not be encoded (missing, or not a number
-   * in a number column); then the row in `out` is incomplete.
+   * Returns -1, or the index of the first cell that could not be encoded (missing, not a number in a
+   * number column, or standardized beyond float32's range); then the row in `out` is incomplete.
    */
   encode(cells: readonly string[], out: Float32Array, offset: number): number;
 }
@@ -59,7 +59,9 @@ export function createRowEncoder(preprocessing: Preprocessing): RowEncoder {
         if (column.kind === 'number') {
           const value = parseNumber(cell);
           if (Number.isNaN(value)) return j;
-          out[offset + offsets[j]] = (value - column.mean) / column.std;
+          const encoded = Math.fround((value - column.mean) / column.std);
+          if (!Number.isFinite(encoded)) return j;
+          out[offset + offsets[j]] = encoded;
         } else {
           const at = lookups[j]!.get(cell.trim());
           if (at !== undefined) out[offset + offsets[j] + at] = 1;

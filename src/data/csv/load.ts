@@ -32,6 +32,8 @@ export interface CsvDataset extends Dataset {
 const UNSEEN = 0xffffffff;
 /** Rows between memory checks while streaming. */
 const CHECK_EVERY = 4096;
+/** The largest float32: inputs and targets are float32, so a number beyond it cannot be held. */
+const F32_MAX = 3.4028234663852886e38;
 
 type Kind = 'unknown' | 'number' | 'text';
 
@@ -80,6 +82,8 @@ interface Reader {
   /** Applying a classification preprocessing: label text → class index. */
   readonly classes: Map<string, number> | undefined;
   rows: number;
+  /** The line of each kept row, for the messages of the encoding. */
+  readonly lines: CodeStore;
   dropped: number;
   firstDropped: string | undefined;
 }
@@ -200,6 +204,7 @@ function openTable(
     labels,
     classes,
     rows: 0,
+    lines: new CodeStore(),
     dropped: 0,
     firstDropped: undefined,
   };
@@ -217,6 +222,7 @@ function cellProblem(column: ColumnState, cell: string | undefined, at: number):
   const value = parseNumber(cell);
   if (Number.isNaN(value))
     return `${where}: ${showCell(cell)} is not a number (the column is numeric: ${column.decided})`;
+  if (Math.abs(value) > F32_MAX) return `${where}: ${showCell(cell)} is beyond float32's range (±${F32_MAX})`;
   scratch[at] = value;
   return undefined;
 }
@@ -257,6 +263,7 @@ function readRow(r: Reader, record: CsvRecord): boolean {
     else column.codes.push(classCode(r, column, cell.trim(), line));
   }
   r.rows++;
+  r.lines.push(line);
   if (r.rows % CHECK_EVERY === 0) checkMemory(r, r.rows);
   return r.rows < r.options.limit;
 }
@@ -445,7 +452,17 @@ function finish(r: Reader, name: string): CsvDataset {
     if (encoding.kind === 'number') {
       const { mean, std } = encoding;
       const v = c.numbers.values;
-      for (let i = 0; i < n; i++) x[i * features + offset] = (v[i] - mean) / std;
+      for (let i = 0; i < n; i++) {
+        const value = Math.fround((v[i] - mean) / std);
+        // A tiny training std can blow a far value of another row beyond float32.
+        if (!Number.isFinite(value))
+          throw csvError(
+            r.path,
+            `row ${r.lines.codes[i]}, column ${JSON.stringify(c.name)}: ${v[i]} standardizes beyond float32's ` +
+              `range (training rows' mean ${mean}, std ${std})`,
+          );
+        x[i * features + offset] = value;
+      }
       offset += 1;
     } else {
       const { remap } = fitted[j];
