@@ -7,7 +7,9 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { DEFAULTS } from '../config/schema.js';
+import type { Preprocessing } from '../data/preprocessing.js';
 import { GradstreamError } from '../errors.js';
+import { checkpointDir, latestCheckpoint } from '../store/checkpoint.js';
 import { DB_FILE, storeAt } from '../store/database.js';
 import { describeLease } from '../store/lease.js';
 import {
@@ -93,11 +95,47 @@ function listRuns(o: { store: string; status?: RunStatus; limit?: number; json?:
   process.stdout.write(`${formatTable(headers, rows, align)}\n`);
 }
 
+/** A run's fitted table preprocessing, from its newest readable checkpoint (CSV runs), and that step. */
+function storedPreprocessing(
+  storeDir: string,
+  runId: string,
+): { step: number; p: Preprocessing } | undefined {
+  try {
+    const found = latestCheckpoint(checkpointDir(storeDir, runId), { fallback: true });
+    const p = found?.checkpoint.preprocessing;
+    return p && found ? { step: found.checkpoint.step, p } : undefined;
+  } catch {
+    return undefined; // no readable checkpoint: nothing to show
+  }
+}
+
+/** The preprocessing as lines: one row a column (how it is encoded), then what the outputs are. */
+function preprocessingLines(stored: { step: number; p: Preprocessing }): string[] {
+  const { input, output } = stored.p;
+  const rows =
+    input.kind === 'scale'
+      ? [['(pixels)', 'scale', `${input.features} values × ${input.scale}`]]
+      : input.columns.map((c) =>
+          c.kind === 'number'
+            ? [c.name, 'number', `(x − ${significant(c.mean)}) / ${significant(c.std)}`]
+            : [c.name, 'category', `one-hot: ${c.values.join(', ')}`],
+        );
+  return [
+    `preprocessing (checkpoint of step ${stored.step})`,
+    formatTable(['COLUMN', 'KIND', 'ENCODING'], rows),
+    `${output.kind === 'classes' ? 'classes' : 'targets'}: ${output.names.join(', ')}`,
+    '',
+  ];
+}
+
 function showRun(ref: string, o: { store: string; json?: boolean }): void {
   withRun(o.store, ref, true, (store, run) => {
     const summary = store.metricSummary(run.id);
+    const stored = storedPreprocessing(o.store, run.id);
     if (o.json)
-      return void process.stdout.write(`${JSON.stringify({ ...run, metrics: summary }, null, 2)}\n`);
+      return void process.stdout.write(
+        `${JSON.stringify({ ...run, metrics: summary, ...(stored ? { preprocessing: stored.p } : {}) }, null, 2)}\n`,
+      );
     const fields: [string, string][] = [
       ['run', run.id],
       ['name', run.name ?? '—'],
@@ -151,6 +189,7 @@ function showRun(ref: string, o: { store: string; json?: boolean }): void {
           ]),
       '',
     );
+    if (stored) out.push(...preprocessingLines(stored));
     out.push('config', JSON.stringify(run.config, null, 2));
     process.stdout.write(`${out.join('\n')}\n`);
   });

@@ -103,6 +103,12 @@ describe('gradstream train --data table.csv', () => {
       name: 'colour',
       values: ['blue', 'red'],
     });
+    const shown = gradstream('runs', 'show', runId!, '--store', store);
+    expect(shown.status, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(`preprocessing (checkpoint of step ${found?.checkpoint.step})`);
+    expect(shown.stdout).toMatch(/colour +category +one-hot: blue, red/);
+    expect(shown.stdout).toMatch(/x +number +\(x − -?[\d.e-]+\) \/ [\d.e-]+/);
+    expect(shown.stdout).toContain('classes: inner, outer');
   }, 120_000);
 
   it('stays at chance without the colour column', () => {
