@@ -117,7 +117,7 @@ function preprocessingLines(stored: { step: number; p: Preprocessing }): string[
       ? [['(pixels)', 'scale', `${input.features} values × ${input.scale}`]]
       : input.columns.map((c) =>
           c.kind === 'number'
-            ? [c.name, 'number', `(x − ${significant(c.mean)}) / ${significant(c.std)}`]
+            ? [c.name, 'number', `standardized: mean ${significant(c.mean)}, std ${significant(c.std)}`]
             : [c.name, 'category', `one-hot: ${c.values.join(', ')}`],
         );
   return [

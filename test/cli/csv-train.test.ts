@@ -107,7 +107,7 @@ describe('gradstream train --data table.csv', () => {
     expect(shown.status, shown.stderr).toBe(0);
     expect(shown.stdout).toContain(`preprocessing (checkpoint of step ${found?.checkpoint.step})`);
     expect(shown.stdout).toMatch(/colour +category +one-hot: blue, red/);
-    expect(shown.stdout).toMatch(/x +number +\(x − -?[\d.e-]+\) \/ [\d.e-]+/);
+    expect(shown.stdout).toMatch(/x +number +standardized: mean -?[\d.e-]+, std [\d.e-]+/);
     expect(shown.stdout).toContain('classes: inner, outer');
   }, 120_000);
 
