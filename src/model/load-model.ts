@@ -66,8 +66,8 @@ export interface LoadModelOptions {
   /** Kernel set; default 'auto' (wasm SIMD where available; `GRADSTREAM_KERNELS` overrides). */
   readonly kernels?: KernelPreference;
   /**
-   * Whether the first layer skips the input's zeros; 'auto' (default) decides per call from the
-   * share of zeros in its first 1024 rows, as training decides per data set (`isMostlyZeros`).
+   * Whether the first layer skips the input's zeros; 'auto' (default) decides per forward pass: when
+   * more than half of its input values are zero, the rule training applies per data set (`isMostlyZeros`).
    */
   readonly skipInputZeros?: SkipInputZeros;
 }
@@ -206,6 +206,7 @@ export function modelFromParts(parts: ModelParts, options: LoadModelOptions = {}
   let values = new Float32Array(0);
   let classes = new Int32Array(0);
   let last: Prediction | undefined;
+  const exps = new Float64Array(outputs);
   // One mutable context: a forward pass allocates nothing of its own.
   const ctx: { n: number; train: boolean; step: number } = { n: 0, train: false, step: 0 };
 
@@ -244,19 +245,17 @@ export function modelFromParts(parts: ModelParts, options: LoadModelOptions = {}
   /** Fills the network's input with rows [first, first + count) of `x`. */
   const load = (net: Network, x: ModelInput, first: number, count: number): void => {
     const into = net.input;
-    if (x instanceof Float32Array || x instanceof Uint8Array) {
-      // × fround(scale) in double, rounded once to float32: the training gather's bits (src/kernels/js/data.ts).
-      const from = first * features;
-      const len = count * features;
-      for (let i = 0; i < len; i++) into[i] = x[from + i] * scale;
-    } else encoder!.encode(x, first, count, into);
-    if (skipZeros !== 'auto') net.skipInputZeros = skipZeros;
+    const len = count * features;
+    // × fround(scale) in double, rounded once to float32: the training gather's bits (src/kernels/js/data.ts).
+    let zeros: number;
+    if (x instanceof Uint8Array) zeros = scaleRows(x, first * features, len, scale, into);
+    else if (x instanceof Float32Array) zeros = scaleFloatRows(x, first * features, len, scale, into);
     else {
-      const len = Math.min(count, 1024) * features;
-      let zeros = 0;
-      for (let i = 0; i < len; i++) if (into[i] === 0) zeros++;
-      net.skipInputZeros = zeros > SPARSE_INPUT_ZEROS * len;
+      encoder!.encode(x, first, count, into);
+      zeros = 0;
+      if (skipZeros === 'auto') for (let i = 0; i < len; i++) if (into[i] === 0) zeros++;
     }
+    net.skipInputZeros = skipZeros === 'auto' ? zeros > SPARSE_INPUT_ZEROS * len : skipZeros;
   };
 
   /** Writes a pass's outputs for rows [first, first + count): probabilities and argmax, or the outputs. */
@@ -271,10 +270,11 @@ export function modelFromParts(parts: ModelParts, options: LoadModelOptions = {}
       let best = 0;
       for (let j = 1; j < outputs; j++) if (logits[row + j] > logits[row + best]) best = j;
       classes[first + i] = best;
+      // Softmax in float64 (one exp an entry), rounded once to float32.
       const max = logits[row + best];
       let sum = 0;
-      for (let j = 0; j < outputs; j++) sum += Math.exp(logits[row + j] - max);
-      for (let j = 0; j < outputs; j++) values[out + j] = Math.exp(logits[row + j] - max) / sum;
+      for (let j = 0; j < outputs; j++) sum += exps[j] = Math.exp(logits[row + j] - max);
+      for (let j = 0; j < outputs; j++) values[out + j] = exps[j] / sum;
     }
   };
 
@@ -307,4 +307,32 @@ export function modelFromParts(parts: ModelParts, options: LoadModelOptions = {}
       return last;
     },
   };
+}
+
+// Two loops, one per input type (one function over both would make V8's element access polymorphic):
+// `out[i] = x[from + i] · scale`, returning how many values were zero (for `skipInputZeros: 'auto'`).
+function scaleRows(x: Uint8Array, from: number, len: number, scale: number, out: Float32Array): number {
+  let zeros = 0;
+  for (let i = 0; i < len; i++) {
+    const v = x[from + i];
+    out[i] = v * scale;
+    if (v === 0) zeros++;
+  }
+  return zeros;
+}
+
+function scaleFloatRows(
+  x: Float32Array,
+  from: number,
+  len: number,
+  scale: number,
+  out: Float32Array,
+): number {
+  let zeros = 0;
+  for (let i = 0; i < len; i++) {
+    const v = x[from + i];
+    out[i] = v * scale;
+    if (v === 0) zeros++;
+  }
+  return zeros;
 }
