@@ -34,6 +34,7 @@ export {
   type WasmKernelSet,
 } from './kernels/wasm/wasm-kernels.js';
 export * from './labs/index.js';
+export * from './model/index.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
 export * from './pipeline/index.js';
