@@ -166,6 +166,52 @@ describe('gradstream predict', () => {
     ]);
   });
 
+  it("writes a regression model's targets and predictions and prints the RMSE and MAE of the file's rows", async () => {
+    const preprocessing: Preprocessing = {
+      version: 1,
+      input: {
+        kind: 'table',
+        columns: [
+          { kind: 'number', name: 'a', mean: 1, std: 2 },
+          { kind: 'number', name: 'b', mean: -1, std: 0.5 },
+        ],
+      },
+      output: { kind: 'targets', names: ['y'] },
+    };
+    const spec = mlp({ sizes: [2, 5, 1], loss: 'mse' });
+    const params = new Rng(6).fillNormal(new Float32Array(mlpLayouts(spec).params.size), 1);
+    const file = join(dir, 'regression.safetensors');
+    const tensors = sequentialStateDict(spec, params, new Float32Array(0), 0);
+    writeFileSync(
+      file,
+      encodeSafetensors(tensors, safetensorsMetadata({ model: spec, preprocessing, step: 1 }, 'r')),
+    );
+    const csv = join(dir, 'y.csv');
+    writeFileSync(csv, 'a,b,y\n0,1,0.5\n2,-1,3\n-4,0.25,-2\n');
+    const out = join(dir, 'y-out.csv');
+    const r = await runCli(['predict', file, '--data', csv, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const { head, rows } = readCsv(out);
+    expect(head).toEqual(['index', 'y', 'prediction']);
+    expect(rows.map((row) => row[1])).toEqual(['0.5', '3', '-2']);
+    const expected = loadModel(file, { kernels: 'js' }).predict([
+      [0, 1],
+      [2, -1],
+      [-4, 0.25],
+    ]);
+    expect(rows.map((row) => Number(row[2]))).toEqual(
+      Array.from(expected.values, (v) => Number(v.toPrecision(9))),
+    );
+    const errors = rows.map((row) => Number(row[2]) - Number(row[1]));
+    const rmse = Math.sqrt(errors.reduce((a, e) => a + e * e, 0) / 3);
+    const mae = errors.reduce((a, e) => a + Math.abs(e), 0) / 3;
+    const m = /RMSE ([\d.e-]+), MAE ([\d.e-]+) \(3 rows\)/.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    // Printed to 4 significant digits.
+    expect(Math.abs(Number(m![1]) - rmse)).toBeLessThanOrEqual(5e-4 * rmse);
+    expect(Math.abs(Number(m![2]) - mae)).toBeLessThanOrEqual(5e-4 * mae);
+  });
+
   it('refuses an unknown run, a truncated file and images of another size in one line, exit 2', async () => {
     const unknown = await runCli(['predict', 'nope', '--store', dir]);
     expect(unknown.status).toBe(2);
