@@ -103,6 +103,9 @@ export interface SplitOptions {
  * The rows of `n` that a seeded split holding `held` out puts in each part, each part in ascending
  * order: `splitValidation`'s permutation (`new Rng(seed).fork('split')`), shared with the CSV loader,
  * which fits its scalers on exactly the training rows.
+ *
+ * @example
+ * const { trainRows } = splitRows(1000, Math.round(1000 * 0.1), 42); // 900 ascending row indices
  */
 export function splitRows(
   n: number,
