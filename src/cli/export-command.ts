@@ -1,22 +1,13 @@
 // `gradstream export RUN --format safetensors|onnx --out FILE [--step N]`: a stored run's model out of
 // gradstream, from its newest checkpoint (or the one of step N), for PyTorch, ONNX runtimes and other programs.
 
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { GradstreamError } from '../errors.js';
 import { ONNX_OPSET, onnxModel } from '../export/onnx.js';
 import { encodeSafetensors, safetensorsMetadata, sequentialStateDict } from '../export/safetensors.js';
-import {
-  checkpointDir,
-  checkpointName,
-  latestCheckpoint,
-  loadCheckpoint,
-  writeFileAtomic,
-} from '../store/checkpoint.js';
-import { unknownRun } from '../store/run-record.js';
+import { runCheckpoint } from '../model/run-model.js';
+import { loadCheckpoint, writeFileAtomic } from '../store/checkpoint.js';
 import { checkpointPreprocessing } from '../store/run-state.js';
-import { RunStore } from '../store/run-store.js';
 import { positiveInt } from './table.js';
 
 /** The formats `export` writes. */
@@ -36,33 +27,7 @@ export function registerExportCommand(program: Command): void {
     .option('--store <dir>', 'run store folder', 'runs')
     .action((ref: string, options: { format: string; out: string; step?: string; store: string }) => {
       const step = options.step === undefined ? undefined : positiveInt('--step', options.step);
-      const store = RunStore.open({ dir: options.store, readonly: true });
-      let runId: string;
-      try {
-        const run = store.findRun(ref);
-        if (!run) throw unknownRun(ref, store.file);
-        runId = run.id;
-      } finally {
-        store.close();
-      }
-      const dir = checkpointDir(options.store, runId);
-      let path: string;
-      if (step !== undefined) {
-        path = join(dir, checkpointName(step));
-        if (!existsSync(path))
-          throw new GradstreamError(
-            'ERR_CHECKPOINT',
-            `export: run ${runId} has no checkpoint of step ${step} in ${resolve(dir)}`,
-          );
-      } else {
-        const found = latestCheckpoint(dir);
-        if (!found)
-          throw new GradstreamError(
-            'ERR_CHECKPOINT',
-            `export: run ${runId} has no checkpoint in ${resolve(dir)}`,
-          );
-        path = found.path;
-      }
+      const { runId, path } = runCheckpoint(options.store, ref, step, 'export');
       const checkpoint = loadCheckpoint(path);
       const { model } = checkpoint;
       if (options.format === 'onnx') {

@@ -3,9 +3,8 @@
 // bundled MNIST test set) or a CSV table encoded with the model's stored preprocessing. One CSV row a
 // sample; the accuracy (or RMSE) on stderr when the data has labels (or targets).
 
-import { createWriteStream, existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { defaultMnistDir, MNIST_FILES, readIdxDataset } from '../data/mnist.js';
 import { GradstreamError } from '../errors.js';
@@ -51,10 +50,13 @@ export function registerPredictCommand(program: Command): void {
       const step = options.step === undefined ? undefined : positiveInt('--step', options.step);
       const { model, label, about } = openModel(ref, options.store, step);
       const source = await openSource(model, options.data, options.label ?? label);
-      const out = options.out === undefined ? process.stdout : createWriteStream(resolve(options.out));
-      const summary = await writePredictions(model, source, out);
-      if (out !== process.stdout)
-        await new Promise<void>((done, fail) => out.end((e?: Error | null) => (e ? fail(e) : done())));
+      const out = options.out === undefined ? stdoutLines() : fileLines(resolve(options.out));
+      let summary: Awaited<ReturnType<typeof writePredictions>>;
+      try {
+        summary = await writePredictions(model, source, out.write);
+      } finally {
+        out.close();
+      }
       const where = options.out === undefined ? '' : ` to ${resolve(options.out)}`;
       process.stderr.write(
         `gradstream: predicted ${summary.rows} rows of ${source.name} with ${about}${where}\n`,
@@ -103,9 +105,48 @@ async function openSource(
   return datasetSource(readIdxDataset(images, labels, name), model, CHUNK_ROWS);
 }
 
-/** Writes `text` to `out`, waiting when it asks to (a slow pipe, a full buffer). */
-async function write(out: Writable, text: string): Promise<void> {
-  if (!out.write(text)) await new Promise<void>((done) => out.once('drain', done));
+/** Where the CSV goes: `write` a chunk's lines, then `close`. */
+interface Lines {
+  readonly write: (text: string) => Promise<void>;
+  readonly close: () => void;
+}
+
+/** stdout, waiting when it asks to (a slow pipe). */
+function stdoutLines(): Lines {
+  return {
+    write: async (text) => {
+      if (!process.stdout.write(text)) await new Promise<void>((done) => process.stdout.once('drain', done));
+    },
+    close: () => {},
+  };
+}
+
+/** A file written synchronously: a path that cannot be opened, or a full disk, is one line. */
+function fileLines(path: string): Lines {
+  const fail = (error: unknown, what: string, code: 'ERR_INVALID_OPTION' | 'ERR_WRITE') =>
+    new GradstreamError(
+      code,
+      `predict: --out ${path} ${what} (${(error as NodeJS.ErrnoException).code ?? error})`,
+      {
+        cause: error,
+      },
+    );
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (error) {
+    throw fail(error, 'cannot be opened for writing', 'ERR_INVALID_OPTION');
+  }
+  return {
+    write: async (text) => {
+      try {
+        writeSync(fd, text);
+      } catch (error) {
+        throw fail(error, 'cannot be written', 'ERR_WRITE');
+      }
+    },
+    close: () => closeSync(fd),
+  };
 }
 
 const cell = (v: number) => Number(v.toPrecision(9)).toString();
@@ -120,7 +161,7 @@ const csvCell = (text: string) => (/[",\r\n]/.test(text) ? `"${text.replaceAll('
 export async function writePredictions(
   model: Model,
   source: PredictSource,
-  out: Writable,
+  write: (text: string) => Promise<void>,
 ): Promise<{ rows: number; line: string | undefined }> {
   const { output } = model.preprocessing;
   const classifier = output.kind === 'classes';
@@ -129,7 +170,7 @@ export async function writePredictions(
   if (source.truth) head.push(...(classifier ? ['label'] : names));
   if (classifier) head.push('prediction', ...names.map((n) => `p_${n}`));
   else head.push(...(names.length === 1 ? ['prediction'] : names.map((n) => `prediction_${n}`)));
-  await write(out, `${head.map(csvCell).join(',')}\n`);
+  await write(`${head.map(csvCell).join(',')}\n`);
   let rows = 0;
   let correct = 0;
   let squaredError = 0;
@@ -138,7 +179,7 @@ export async function writePredictions(
   const tty = process.stderr.isTTY === true;
   for await (const chunk of source.chunks) {
     const p = model.predict(chunk.input);
-    await write(out, lines(chunk, p.values, p.classes));
+    await write(lines(chunk, p.values, p.classes));
     rows += chunk.count;
     if (chunk.labels) for (let i = 0; i < chunk.count; i++) if (chunk.labels[i] === p.classes[i]) correct++;
     if (chunk.targets)

@@ -251,6 +251,12 @@ describe('gradstream predict', () => {
         /^gradstream: predict: .*t10k-images-idx3-ubyte has 9 features per sample, the model .* takes 784$/,
       ),
     ]);
-    for (const r of [unknown, cut, small]) expect(hasStackTrace(r.stderr)).toBe(false);
+    const nowhere = join(dir, 'no-such-folder', 'p.csv');
+    const badOut = await runCli(['predict', 'tiny', '--store', dir, '--out', nowhere]);
+    expect(badOut.status).toBe(2);
+    expect(stderrLines(badOut)).toEqual([
+      `gradstream: predict: --out ${nowhere} cannot be opened for writing (ENOENT)`,
+    ]);
+    for (const r of [unknown, cut, small, badOut]) expect(hasStackTrace(r.stderr)).toBe(false);
   });
 });
