@@ -35,6 +35,8 @@ export interface RunDataShape {
    * columns): without `model.sizes` the model takes the table's features and classes, not MNIST's.
    */
   readonly table?: boolean;
+  /** A regression table (targets, not classes): the model gets linear outputs and the MSE loss. */
+  readonly regression?: boolean;
 }
 
 /**
@@ -52,7 +54,12 @@ export function isCsvData(data: Pick<RunConfig['data'], 'dir'>): data is { dir: 
 
 /** The shape of a loaded table: the training pool (before the validation split) and the test set. */
 export function tableShape(
-  pool: { readonly n: number; readonly features: number; readonly classes: number },
+  pool: {
+    readonly n: number;
+    readonly features: number;
+    readonly classes: number;
+    readonly targets?: Float32Array;
+  },
   test: { readonly n: number; readonly features: number } | undefined,
   paths: { readonly train: string; readonly test?: string },
 ): RunDataShape {
@@ -68,6 +75,7 @@ export function tableShape(
     test: test && paths.test !== undefined ? images('data.test', paths.test, test) : undefined,
     classes: pool.classes,
     table: true,
+    ...(pool.targets ? { regression: true } : {}),
   };
 }
 

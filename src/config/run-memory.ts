@@ -93,7 +93,11 @@ export function splitSizes(config: RunConfig, shape: RunDataShape): SplitSizes {
  * dropout masks, labels) for m rows. Each region is rounded up to 64 bytes, as the arena lays them.
  */
 export function estimateRunMemory(config: RunConfig, shape: RunDataShape): MemoryEstimate {
-  const model = modelFromConfig(config.model, { inputSize: shape.train.features, classes: shape.classes });
+  const model = modelFromConfig(config.model, {
+    inputSize: shape.train.features,
+    classes: shape.classes,
+    regression: shape.regression,
+  });
   const { params, buffers } = mlpLayouts(model);
   const P = align(4 * params.size);
   const B = align(4 * buffers.size);

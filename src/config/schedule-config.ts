@@ -2,7 +2,7 @@
 // (so the peak rate lives in one field), checked by the optimizer module's own `checkSchedule`.
 
 import { describeValue } from '../errors.js';
-import { checkSchedule, SCHEDULE_KINDS, type ScheduleSpec } from '../optim/schedules.js';
+import { checkSchedule, type ScheduleSpec } from '../optim/schedules.js';
 import { mustBe, problemFromError } from './issues.js';
 
 /** A schedule in a config file; `optimizer.lr` supplies its initial value. */
@@ -27,6 +27,9 @@ const FIELDS: Readonly<Record<ScheduleConfig['kind'], readonly string[]>> = {
   cosine: ['steps', 'min'],
   warmup: ['steps', 'schedule'],
 };
+
+/** The kinds a config may name (the library's `table` has no place here: a config schedule starts at `lr`). */
+const CONFIG_SCHEDULE_KINDS = Object.keys(FIELDS);
 
 /** Expands a config schedule into the optimizer's `ScheduleSpec`, starting at `lr`. */
 export function scheduleFromConfig(lr: number, s: ScheduleConfig): ScheduleSpec {
@@ -54,8 +57,8 @@ function shapeProblems(value: unknown, path: string): string[] {
     return [mustBe(path, 'a schedule object such as { "kind": "cosine", "steps": 1000 }', value)];
   }
   const s = value as Readonly<Record<string, unknown>>;
-  if (!(SCHEDULE_KINDS as readonly unknown[]).includes(s.kind)) {
-    return [`${path}.kind: unknown ${describeValue(s.kind)}; allowed: ${SCHEDULE_KINDS.join(', ')}`];
+  if (!CONFIG_SCHEDULE_KINDS.includes(s.kind as string)) {
+    return [`${path}.kind: unknown ${describeValue(s.kind)}; allowed: ${CONFIG_SCHEDULE_KINDS.join(', ')}`];
   }
   const allowed = FIELDS[s.kind as ScheduleConfig['kind']];
   const problems: string[] = [];
