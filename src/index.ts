@@ -24,6 +24,21 @@ export {
   invalidOption,
   unknownKind,
 } from './errors.js';
+export {
+  ONNX_OPSET,
+  type OnnxAbout,
+  type OnnxInput,
+  onnxInputs,
+  onnxModel,
+  onnxOutputName,
+} from './export/onnx.js';
+export {
+  encodeSafetensors,
+  type NamedTensor,
+  safetensorsMetadata,
+  sequentialModules,
+  sequentialStateDict,
+} from './export/safetensors.js';
 export { jsKernels } from './kernels/js/index.js';
 export type { Kernels, LabelArray } from './kernels/kernels.js';
 export { KERNELS_ENV, type KernelPreference, type KernelSelection, selectKernels } from './kernels/select.js';
