@@ -10,7 +10,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { GradstreamError } from '../errors.js';
-import { type QueueRecorder, recordQueue } from '../queue/queue-recorder.js';
+import type { QueueRecorder } from '../queue/queue-recorder.js';
 import { parseQueueUrl } from '../queue/queue-url.js';
 import { startDashboardServer } from '../server/dashboard-server.js';
 import { followStore } from '../server/follow-store.js';
@@ -81,7 +81,10 @@ export function registerDashboardCommand(program: Command): void {
       }
       if (writable) store.registerDashboard(server.url);
       const queued: QueueRecorder | undefined =
-        options.queue === undefined ? undefined : recordQueue(store, { queue: options.queue, log });
+        options.queue === undefined
+          ? undefined
+          : // The queue's code (BullMQ, ioredis) loads only for --queue.
+            (await import('../queue/queue-recorder.js')).recordQueue(store, { queue: options.queue, log });
       // Listening for the signals before saying where the page is: whoever reads that line may stop us.
       const signalled = new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());

@@ -12,7 +12,6 @@ import { RunStore } from '../store/run-store.js';
 import { addWaitFlags } from './flags.js';
 import { endPage, keepPageFor, shouldKeepPage } from './keep-page.js';
 import { listenError } from './run-job.js';
-import { reachable } from './submit-job.js';
 
 const integer = (value: string): number => {
   const n = Number(value);
@@ -176,7 +175,7 @@ async function runLabCommand(name: LabName, flags: LabFlags): Promise<void> {
   checkLabQueue(name, flags.queue); // before any page or run
   // A queue that does not answer is said once (URL masked) and retried until it does or Ctrl-C,
   // rather than trials waiting silently.
-  if (flags.queue) await reachable(parseQueueUrl(flags.queue));
+  if (flags.queue) await (await import('./submit-job.js')).reachable(parseQueueUrl(flags.queue));
   const dashboard = await labDashboard(name, flags, log);
   const keep = shouldKeepPage(flags.wait);
   const abort = new AbortController();

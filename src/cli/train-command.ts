@@ -10,7 +10,6 @@ import { addOptionFlags, addWaitFlags, flagOverrides } from './flags.js';
 import { pageAfterOutcomeLine } from './keep-page.js';
 import { ConfigProblems } from './problems.js';
 import { runJob } from './run-job.js';
-import { submitJob } from './submit-job.js';
 
 /** Adds `train` to the program. */
 export function registerTrainCommand(program: Command): void {
@@ -37,7 +36,8 @@ export function registerTrainCommand(program: Command): void {
     const outcome =
       queue === undefined
         ? await runJob({ config: result.config, output })
-        : await submitJob({ config: result.config, queue, output });
+        : // The queue's code (BullMQ, ioredis) loads only when a run goes on a queue.
+          await (await import('./submit-job.js')).submitJob({ config: result.config, queue, output });
     finish(outcome);
     await pageAfterOutcomeLine(outcome);
   });

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { GradstreamError } from '../errors.js';
 import { parseQueueUrl } from '../queue/queue-url.js';
-import { type RunWorker, startRunWorker } from '../queue/run-worker.js';
+import type { RunWorker } from '../queue/run-worker.js';
 import { positiveInt } from './table.js';
 
 /** The lock of a job below this would expire between two renewals on a busy machine. */
@@ -119,7 +119,8 @@ export function registerWorkerCommand(program: Command): void {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       log(`gradstream worker: connecting to ${address.shown}`);
-      worker = await startRunWorker(options);
+      // The queue's code (BullMQ, ioredis) loads only when a worker starts.
+      worker = await (await import('../queue/run-worker.js')).startRunWorker(options);
       log(
         `gradstream worker ${worker.name}: taking runs from ${address.shown} ` +
           `(${options.concurrency} at a time); Ctrl-C to drain and quit`,

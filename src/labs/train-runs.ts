@@ -24,7 +24,6 @@ import {
 } from 'rxjs';
 import type { RunConfig } from '../config/schema.js';
 import { createController, type RunController } from '../pipeline/controller.js';
-import { submitRun } from '../queue/submit.js';
 import { followControls } from '../store/follow-controls.js';
 import { recordRun } from '../store/recorder.js';
 import type { RunStore } from '../store/run-store.js';
@@ -76,7 +75,12 @@ function localTraining(run: LabRun, ctx: LabContext, runId: string): Training {
  */
 function queuedTraining(job: RunConfig, queue: string, name: string, jobId: string | undefined): Training {
   const controller = createController();
-  const events$ = submitRun(job, { queue, ...(jobId ? { runId: jobId } : {}), name, controller });
+  // The queue's code (BullMQ, ioredis) loads only for a queued lab: most runs never need it.
+  const events$ = from(import('../queue/submit.js')).pipe(
+    mergeMap(({ submitRun }) =>
+      submitRun(job, { queue, ...(jobId ? { runId: jobId } : {}), name, controller }),
+    ),
+  );
   return { controller, events$, kernels: undefined };
 }
 
