@@ -41,6 +41,22 @@ async function trainExportPredict(name: string, args: readonly string[], data: r
   return { session: await onnxSession(readFileSync(onnx)), rows, stderr: predicted.stderr };
 }
 
+/** A CSV file's raw cells as the graph's inputs: one [N, 1] tensor per column, float or string. */
+function rawColumns(file: string, numbers: readonly string[], texts: readonly string[]) {
+  const cells = parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
+  return Object.fromEntries([
+    ...numbers.map((c) => [
+      c,
+      floatInput(
+        Float32Array.from(cells, (row) => Number(row[c])),
+        cells.length,
+        1,
+      ),
+    ]),
+    ...texts.map((c) => [c, stringInput(cells.map((row) => row[c]))]),
+  ]);
+}
+
 /** The largest |a − b| over two equally long lists. */
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
@@ -94,18 +110,7 @@ describe('gradstream predict and the ONNX export agree', () => {
       ['--data', fresh],
     );
     expect(stderr).toMatch(/accuracy \d+\.\d+%/);
-    const cells = parse(readFileSync(fresh, 'utf8'), { columns: true }) as Record<string, string>[];
-    const numbers = (column: string) =>
-      floatInput(
-        Float32Array.from(cells, (c) => Number(c[column])),
-        cells.length,
-        1,
-      );
-    const onnx = await runOnnx(
-      session,
-      { x: numbers('x'), y: numbers('y'), colour: stringInput(cells.map((c) => c.colour)) },
-      'probabilities',
-    );
+    const onnx = await runOnnx(session, rawColumns(fresh, ['x', 'y'], ['colour']), 'probabilities');
     const names = ['inner', 'outer']; // the classes, sorted
     const predicted = Float32Array.from(rows.flatMap((row) => names.map((n) => Number(row[`p_${n}`]))));
     const worst = maxDiff(predicted, onnx.values);
@@ -127,18 +132,7 @@ describe('gradstream predict and the ONNX export agree', () => {
       ['--data', fresh],
     );
     expect(stderr).toMatch(/RMSE \d/);
-    const cells = parse(readFileSync(fresh, 'utf8'), { columns: true }) as Record<string, string>[];
-    const numbers = (column: string) =>
-      floatInput(
-        Float32Array.from(cells, (c) => Number(c[column])),
-        cells.length,
-        1,
-      );
-    const onnx = await runOnnx(
-      session,
-      { a: numbers('a'), b: numbers('b'), colour: stringInput(cells.map((c) => c.colour)) },
-      'predictions',
-    );
+    const onnx = await runOnnx(session, rawColumns(fresh, ['a', 'b'], ['colour']), 'predictions');
     const predicted = Float32Array.from(rows, (row) => Number(row.prediction));
     expect(maxDiff(predicted, onnx.values)).toBeLessThanOrEqual(1e-5);
   });
