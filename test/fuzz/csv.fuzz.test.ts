@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type CsvDataset, type CsvOptions, loadCsv } from '../../src/data/csv/index.js';
 import { encodedWidth } from '../../src/data/preprocessing.js';
 import { GradstreamError } from '../../src/errors.js';
-import { FUZZ_RUNS, fuzzParameters } from '../fuzz/fuzz-runs.js';
+import { FUZZ_RUNS, fuzzParameters } from './fuzz-runs.js';
 
 const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'gradstream-csv-fuzz-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
