@@ -6,9 +6,7 @@
 
 import { Redis } from 'ioredis';
 import { filter, lastValueFrom, Subject, takeUntil, tap } from 'rxjs';
-import { isCsvData } from '../config/data-shape.js';
 import type { RunConfig } from '../config/schema.js';
-import { GradstreamError } from '../errors.js';
 import { createController } from '../pipeline/controller.js';
 import { parseQueueUrl, type QueueAddress } from '../queue/queue-url.js';
 import { submitRun } from '../queue/submit.js';
@@ -36,13 +34,6 @@ export interface SubmitJob {
  */
 export async function submitJob(job: SubmitJob): Promise<JobResult> {
   const { config } = job;
-  // Refused before anything is opened: a worker reads data with the synchronous loader.
-  if (isCsvData(config.data))
-    throw new GradstreamError(
-      'ERR_INVALID_OPTION',
-      `data.dir: ${config.data.dir} is a CSV table: queued runs do not take CSV tables yet; train it here (without --queue)`,
-      { cause: { field: 'data.dir' } },
-    );
   const address = parseQueueUrl(job.queue, '--queue');
   const store = RunStore.open({ dir: config.store.dir });
   const controller = createController();

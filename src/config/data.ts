@@ -55,7 +55,7 @@ export function loadRunData(config: RunConfig): RunData {
   if (isCsvData(data))
     throw new GradstreamError(
       'ERR_INVALID_OPTION',
-      `data.dir: ${data.dir} is a CSV table: it is read as a stream (loadRunDataAsync); queued runs do not take CSV tables yet`,
+      `data.dir: ${data.dir} is a CSV table: it is read as a stream (loadRunDataAsync)`,
       { cause: { field: 'data.dir' } },
     );
   let pool: Dataset;

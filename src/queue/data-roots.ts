@@ -6,6 +6,9 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import type { RunConfig } from '../config/schema.js';
 import { defaultMnistDir } from '../data/mnist.js';
 
+/** The data fields that name files or folders: the MNIST folder or a CSV table, IDX pairs, a CSV test table. */
+const DATA_PATH_FIELDS = ['dir', 'images', 'labels', 'testImages', 'testLabels', 'test'] as const;
+
 /** The folders data may come from when none are given: the packaged MNIST. */
 export const defaultDataRoots = (): string[] => [defaultMnistDir()];
 
@@ -30,8 +33,7 @@ function isUnder(path: string, root: string): boolean {
  */
 export function dataPaths(data: RunConfig['data'], roots: readonly string[]): [string, string][] {
   const base = roots[0] ?? process.cwd();
-  const fields = ['dir', 'images', 'labels', 'testImages', 'testLabels'] as const;
-  const named = fields.flatMap((f) => {
+  const named = DATA_PATH_FIELDS.flatMap((f) => {
     const value = data[f];
     return value === undefined ? [] : [[`data.${f}`, resolve(base, value)] as [string, string]];
   });
@@ -54,7 +56,7 @@ export function dataRootProblems(data: RunConfig['data'], roots: readonly string
 export function withAbsoluteData(config: RunConfig, roots: readonly string[]): RunConfig {
   const base = roots[0] ?? process.cwd();
   const data: Record<string, unknown> = { ...config.data };
-  for (const f of ['dir', 'images', 'labels', 'testImages', 'testLabels'] as const)
+  for (const f of DATA_PATH_FIELDS)
     if (typeof data[f] === 'string') data[f] = resolve(base, data[f] as string);
   return { ...config, data: data as RunConfig['data'] };
 }

@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { lastValueFrom, tap } from 'rxjs';
 import * as z from 'zod';
 import { buildRun } from '../config/build.js';
-import { loadRunData } from '../config/data.js';
+import { checkResumedPreprocessing, loadRunDataAsync, type RunData } from '../config/data.js';
 import { pickOptions } from '../config/options.js';
 import type { RunConfig } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
@@ -110,12 +110,18 @@ export function acceptJob(
   return { job, config };
 }
 
-/** The run's newest checkpoint in Redis, as the state to go on from (undefined: start afresh). */
-async function storedState(redis: Redis, runId: string): Promise<ResumeState | undefined> {
+/**
+ * The run's newest checkpoint in Redis, as the state to go on from (undefined: start afresh), after
+ * checking that the data refitted here gives the checkpoint's preprocessing (a CSV table's fit).
+ */
+async function storedState(redis: Redis, runId: string, data: RunData): Promise<ResumeState | undefined> {
   const key = runKeys(runId).checkpoint;
   const bytes = await redis.getBuffer(key);
   if (!bytes) return undefined;
-  return toResumeState(decodeCheckpoint(bytes, `redis ${key}`), { runId, source: `redis ${key}` });
+  const source = `redis ${key}`;
+  const checkpoint = decodeCheckpoint(bytes, source);
+  checkResumedPreprocessing(checkpoint.preprocessing, data, source);
+  return toResumeState(checkpoint, { runId, source });
 }
 
 /** Runs one accepted job to its end on this worker. */
@@ -126,17 +132,18 @@ export async function runQueued(
 ): Promise<QueuedRunResult> {
   const { redis } = ctx;
   const keys = runKeys(job.runId);
-  const run = buildRun(config);
-  let data: ReturnType<typeof loadRunData>;
+  let data: RunData;
   try {
-    data = loadRunData(config);
+    data = await loadRunDataAsync(config);
   } catch (error) {
     throw new RefusedJobError(
       'ERR_DATA_FORMAT',
       `worker ${ctx.worker}: run ${job.runId}: ${(error as Error).message}`,
     );
   }
-  const resume = await storedState(redis, job.runId);
+  // A CSV table's model takes the table's encoded features and classes (or targets).
+  const run = buildRun(config, data.table?.shape);
+  const resume = await storedState(redis, job.runId, data);
   const controller = createController();
   ctx.onController?.(controller);
   const relay = createRelay(redis, job.runId);
@@ -171,6 +178,7 @@ export async function runQueued(
         runId: job.runId,
         model: run.model,
         config,
+        preprocessing: data.table?.preprocessing,
         cursor: { epoch: point.epoch, position: point.position, stepsPerEpoch: s.schedule.stepsPerEpoch },
       });
       const bytes = Buffer.concat(encodeCheckpoint(checkpoint));

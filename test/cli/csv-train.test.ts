@@ -136,30 +136,13 @@ describe('gradstream train --data table.csv', () => {
     expect(dropped.result.stderr).toMatch(/179 train \/ 20 validation/);
   }, 120_000);
 
-  it('refuses CSV options without a table, a table without a label, and a queued table, before any work', () => {
+  it('refuses CSV options without a table, and a table without a label, before any work', () => {
     const noLabel = gradstream('train', '--data', spirals, '--no-dashboard', '--store', join(dir, 'none'));
     expect(noLabel.status).toBe(2);
     expect(noLabel.stderr).toContain(`data.label: required with a CSV table (data.dir ${spirals})`);
     const noTable = gradstream('train', '--label', 'class', '--no-dashboard', '--store', join(dir, 'none'));
     expect(noTable.status).toBe(2);
     expect(noTable.stderr).toContain('data.label: only for a CSV table (data.dir a file ending in .csv)');
-    // The queue is refused before it is reached (no Redis listens on port 1).
-    const queued = gradstream(
-      'train',
-      '--data',
-      spirals,
-      '--label',
-      'class',
-      '--queue',
-      'redis://127.0.0.1:1',
-      '--no-dashboard',
-      '--store',
-      join(dir, 'none'),
-    );
-    expect(queued.status).toBe(2);
-    expect(queued.stderr.trim()).toBe(
-      `gradstream: data.dir: ${spirals} is a CSV table: queued runs do not take CSV tables yet; train it here (without --queue)`,
-    );
   });
 
   it('resumes an interrupted run to the same parameters, refusing while its table differs', async () => {

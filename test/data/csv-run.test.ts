@@ -56,9 +56,9 @@ describe('loadRunDataAsync on a CSV table', () => {
     );
   });
 
-  it('is refused by the synchronous loader (the queue), with the reason', () => {
+  it('is refused by the synchronous loader, with the reason', () => {
     expect(() => loadRunData(config())).toThrow(
-      `data.dir: ${table} is a CSV table: it is read as a stream (loadRunDataAsync); queued runs do not take CSV tables yet`,
+      `data.dir: ${table} is a CSV table: it is read as a stream (loadRunDataAsync)`,
     );
   });
 

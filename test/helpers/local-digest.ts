@@ -3,7 +3,7 @@
 
 import { lastValueFrom } from 'rxjs';
 import { buildRun } from '../../src/config/build.js';
-import { loadRunData } from '../../src/config/data.js';
+import { loadRunDataAsync } from '../../src/config/data.js';
 import { pickOptions } from '../../src/config/options.js';
 import type { RunConfig } from '../../src/config/schema.js';
 import { captureResumeState, createTrainingSession } from '../../src/pipeline/train.js';
@@ -11,8 +11,8 @@ import { digest } from '../../src/queue/run-queued.js';
 
 /** The final parameters' digest of `config` trained in this process, uninterrupted. */
 export async function localDigest(config: RunConfig): Promise<string> {
-  const run = buildRun(config);
-  const data = loadRunData(config);
+  const data = await loadRunDataAsync(config);
+  const run = buildRun(config, data.table?.shape); // a CSV table's model takes the table's shape
   let result = '';
   const session = createTrainingSession({
     ...run.plan,
