@@ -67,9 +67,7 @@ describe('checkOptimizerCase', () => {
     );
     // A schedule with no formula here runs from lr_per_step, so the case must carry it.
     expect(broken({ schedule: { name: 'linear' }, lr_per_step: undefined })).toThrow('lr_per_step');
-    expect(broken({ schedule: { name: 7 } })).toThrow(
-      'schedule.name must be a string, got 7',
-    );
+    expect(broken({ schedule: { name: 7 } })).toThrow('schedule.name must be a string, got 7');
     expect(broken({ steps: 2.5 })).toThrow('steps must be a positive integer, got 2.5');
     expect(broken({})).not.toThrow();
     expect(broken({ steps: 0 })).toThrow(expect.objectContaining({ code: 'ERR_DATA_FORMAT' }));
