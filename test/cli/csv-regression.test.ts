@@ -3,12 +3,11 @@
 // colour offset to a test RMSE under 0.1 (the label's own std is about 1.3), reported per evaluation
 // with MAE, on the last line and in `runs list`.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI } from '../helpers/cli.js';
+import { gradstream, jsonEvents } from '../helpers/cli.js';
 import { regressionCsv } from '../helpers/regression-csv.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradstream-csv-regression-'));
@@ -16,9 +15,6 @@ const table = join(dir, 'table.csv');
 const tableTest = join(dir, 'table-test.csv');
 writeFileSync(table, regressionCsv(3000, 1));
 writeFileSync(tableTest, regressionCsv(1000, 2));
-
-const gradstream = (...args: string[]) =>
-  spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 180_000 });
 
 interface EvalLine {
   readonly type: 'eval';
@@ -38,11 +34,7 @@ describe('gradstream train on a regression table', () => {
       ...['--epochs', '30', '--batch-size', '100', '--no-dashboard', '--store', store, '--json'],
     );
     expect(result.status, result.stderr).toBe(0);
-    const evals = result.stdout
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as { type: string })
-      .filter((e): e is EvalLine => e.type === 'eval');
+    const evals = jsonEvents(result.stdout).filter((e): e is EvalLine => e.type === 'eval');
     const test = evals.filter((e) => e.split === 'test').at(-1)!;
     const validation = evals.filter((e) => e.split === 'validation');
     expect(test.rmse).toBeLessThan(0.1);

@@ -4,14 +4,13 @@
 // (exit 2), dropped rows counted, the fitted preprocessing stored in the run's checkpoint, and an
 // interrupted run resumed to the same parameters (refused while its table differs).
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkpointDir, latestCheckpoint } from '../../src/store/checkpoint.js';
 import { RunStore } from '../../src/store/run-store.js';
-import { CLI } from '../helpers/cli.js';
+import { gradstream, jsonEvents, streamEvents } from '../helpers/cli.js';
 import { spiralsCsv } from '../helpers/spirals-csv.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradstream-csv-cli-'));
@@ -19,9 +18,6 @@ const spirals = join(dir, 'spirals.csv');
 const spiralsTest = join(dir, 'spirals-test.csv');
 writeFileSync(spirals, spiralsCsv(2000, 3));
 writeFileSync(spiralsTest, spiralsCsv(500, 4));
-
-const gradstream = (...args: string[]) =>
-  spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 180_000 });
 
 interface EvalEvent {
   readonly type: 'eval';
@@ -52,32 +48,9 @@ function train(data: string, ...more: string[]) {
     '--json',
     ...more,
   );
-  const evals = result.stdout
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as { type: string })
-    .filter((e): e is EvalEvent => e.type === 'eval');
+  const evals = jsonEvents(result.stdout).filter((e): e is EvalEvent => e.type === 'eval');
   const runId = /gradstream: run (\S+):/.exec(result.stderr)?.[1];
   return { result, evals, runId, store };
-}
-
-/** Runs the CLI with --json, calling `onEvent` for each event line; resolves with the exit code. */
-function stream(
-  args: string[],
-  onEvent: (e: { type: string; step?: number }, child: ChildProcess) => void,
-): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CLI, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let buffered = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) onEvent(JSON.parse(line), child);
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve(code));
-  });
 }
 
 const last = (evals: readonly EvalEvent[], split: string) => evals.filter((e) => e.split === split).at(-1);
@@ -162,9 +135,9 @@ describe('gradstream train --data table.csv', () => {
       '20',
     ];
     const args = [...common, '--steps', '1500', '--no-dashboard', '--store', store];
-    expect(await stream(['train', '--name', 'straight', ...args], () => {})).toBe(0);
+    expect(await streamEvents(['train', '--name', 'straight', ...args], () => {})).toBe(0);
     let signalled = false;
-    const code = await stream(['train', '--name', 'interrupted', ...args], (e, child) => {
+    const code = await streamEvents(['train', '--name', 'interrupted', ...args], (e, child) => {
       if (!signalled && e.type === 'step' && (e.step ?? 0) >= 50) {
         signalled = true;
         child.kill('SIGINT');
@@ -189,7 +162,9 @@ describe('gradstream train --data table.csv', () => {
     );
 
     copyFileSync(spirals, table);
-    expect(await stream(['resume', 'interrupted', '--no-dashboard', '--store', store], () => {})).toBe(0);
+    expect(await streamEvents(['resume', 'interrupted', '--no-dashboard', '--store', store], () => {})).toBe(
+      0,
+    );
     const a = latestCheckpoint(checkpointDir(store, straight.id))!.checkpoint;
     const b = latestCheckpoint(checkpointDir(store, interrupted.id))!.checkpoint;
     expect(b.step).toBe(1500);

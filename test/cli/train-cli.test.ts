@@ -1,36 +1,13 @@
 // The real `gradstream` binary (from source): the README's main job in a short form, bad configs
 // refused with exit 2 before any work, and an interrupted run resumed bit-identically.
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkpointDir, latestCheckpoint } from '../../src/store/checkpoint.js';
 import { RunStore } from '../../src/store/run-store.js';
-import { CLI } from '../helpers/cli.js';
-
-const gradstream = (...args: string[]) =>
-  spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 180_000 });
-
-/** Runs the CLI with --json, calling `onEvent` for each event line; resolves with the exit code. */
-function stream(
-  args: string[],
-  onEvent: (e: { type: string; step?: number }, child: ChildProcess) => void,
-): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CLI, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let buffered = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) onEvent(JSON.parse(line), child);
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve(code));
-  });
-}
+import { gradstream, streamEvents } from '../helpers/cli.js';
 
 describe('gradstream train', () => {
   it('runs the main job in a short form and reports the test accuracy', () => {
@@ -90,9 +67,9 @@ describe('gradstream train', () => {
       '--store',
       store,
     ];
-    expect(await stream(['train', '--name', 'straight', ...common], () => {})).toBe(0);
+    expect(await streamEvents(['train', '--name', 'straight', ...common], () => {})).toBe(0);
     let signalled = false;
-    const code = await stream(['train', '--name', 'interrupted', ...common], (e, child) => {
+    const code = await streamEvents(['train', '--name', 'interrupted', ...common], (e, child) => {
       if (!signalled && e.type === 'step' && (e.step ?? 0) >= 50) {
         signalled = true;
         child.kill('SIGINT');
@@ -108,7 +85,9 @@ describe('gradstream train', () => {
     expect(stoppedAt).toBeLessThan(100);
     runs.close();
 
-    expect(await stream(['resume', 'interrupted', '--no-dashboard', '--store', store], () => {})).toBe(0);
+    expect(await streamEvents(['resume', 'interrupted', '--no-dashboard', '--store', store], () => {})).toBe(
+      0,
+    );
     const a = latestCheckpoint(checkpointDir(store, straight.id))!.checkpoint;
     const b = latestCheckpoint(checkpointDir(store, interrupted.id))!.checkpoint;
     expect(b.step).toBe(100);
@@ -149,7 +128,7 @@ describe('gradstream resume', () => {
       store,
     ];
     let signalled = false;
-    const code = await stream(['train', '--name', 'victim', ...common], (e, child) => {
+    const code = await streamEvents(['train', '--name', 'victim', ...common], (e, child) => {
       if (!signalled && e.type === 'step' && (e.step ?? 0) >= 22) {
         signalled = true;
         child.kill('SIGINT');
