@@ -189,9 +189,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     );
     controller.stop();
   }, log);
-  let testAccuracy: number | undefined;
-  let testRmse: number | undefined;
-  let reason: JobResult['reason'] = 'completed';
+  const outcome = jobOutcome();
   try {
     await lastValueFrom(
       session.events$.pipe(
@@ -204,8 +202,7 @@ export async function runJob(job: Job): Promise<JobResult> {
           events.next(e.type === 'start' ? { ...e, config } : e);
           if (job.output.json) process.stdout.write(`${JSON.stringify(e)}\n`);
           else report(e, progress!, session.schedule, config.batchSize);
-          if (e.type === 'eval' && e.split === 'test') [testAccuracy, testRmse] = [e.accuracy, e.rmse];
-          if (e.type === 'end') reason = e.reason;
+          outcome.see(e);
         }),
       ),
     );
@@ -220,11 +217,32 @@ export async function runJob(job: Job): Promise<JobResult> {
     store.close();
   }
   // The page may stay for the result's line (see keep-page.ts: `pageAfterOutcomeLine`).
-  const result: JobResult = { runId: record.id, reason, testAccuracy, testRmse };
+  const result = outcome.result(record.id);
   return keepPageFor(result, dashboard, shouldKeepPage(job.output.wait), log);
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** What a job's events say of its outcome: why it ended and its last test evaluation. Shared by local and queued jobs. */
+export function jobOutcome(): {
+  see(e: TrainEvent): void;
+  /** Ends it as stopped without an end event (a queued run stopped before a worker took it). */
+  stopped(): void;
+  result(runId: string): JobResult;
+} {
+  let reason: JobResult['reason'] = 'completed';
+  let test: { accuracy: number; rmse?: number } | undefined;
+  return {
+    see(e) {
+      if (e.type === 'eval' && e.split === 'test') test = e;
+      if (e.type === 'end') reason = e.reason;
+    },
+    stopped() {
+      reason = 'stopped';
+    },
+    result: (runId) => ({ runId, reason, testAccuracy: test?.accuracy, testRmse: test?.rmse }),
+  };
+}
 
 /**
  * Where a run is shown: a standing dashboard (`gradstream dashboard`) on its store when one serves it

@@ -18,7 +18,7 @@ import { RunStore } from '../store/run-store.js';
 import type { TrainEvent } from '../train/events.js';
 import { keepPageFor, shouldKeepPage } from './keep-page.js';
 import { createProgress } from './progress.js';
-import { installSignals, type JobOutput, type JobResult, report, runPage } from './run-job.js';
+import { installSignals, type JobOutput, type JobResult, jobOutcome, report, runPage } from './run-job.js';
 
 /** A run to submit: a config validated here (its data paths are the worker's), and the queue's URL. */
 export interface SubmitJob {
@@ -37,9 +37,7 @@ export async function submitJob(job: SubmitJob): Promise<JobResult> {
   const address = parseQueueUrl(job.queue, '--queue');
   const store = RunStore.open({ dir: config.store.dir });
   const controller = createController();
-  let testAccuracy: number | undefined;
-  let testRmse: number | undefined;
-  let reason: JobResult['reason'] = 'completed';
+  const outcome = jobOutcome();
   // Stopped before a worker took the run: nothing here to wait for (the stop request waits in Redis
   // and ends the run as soon as a worker takes it).
   const abandon = new Subject<void>();
@@ -53,7 +51,7 @@ export async function submitJob(job: SubmitJob): Promise<JobResult> {
     log(`gradstream: ${signal}: stopping the run on its worker (again to force exit)`);
     controller.stop();
     if (!started) {
-      reason = 'stopped';
+      outcome.stopped(); // no end event will come: no worker took the run
       abandon.next();
     }
   }, log);
@@ -102,8 +100,7 @@ export async function submitJob(job: SubmitJob): Promise<JobResult> {
           }
           if (job.output.json) process.stdout.write(`${JSON.stringify(e)}\n`);
           else report(e, progress!, schedule, config.batchSize);
-          if (e.type === 'eval' && e.split === 'test') [testAccuracy, testRmse] = [e.accuracy, e.rmse];
-          if (e.type === 'end') reason = e.reason;
+          outcome.see(e);
         }),
       ),
       { defaultValue: undefined },
@@ -118,8 +115,7 @@ export async function submitJob(job: SubmitJob): Promise<JobResult> {
     events.complete();
     store.close();
   }
-  const result: JobResult = { runId, reason, testAccuracy, testRmse };
-  return keepPageFor(result, dashboard, shouldKeepPage(job.output.wait), log);
+  return keepPageFor(outcome.result(runId), dashboard, shouldKeepPage(job.output.wait), log);
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
