@@ -2,6 +2,7 @@
 // --no-dashboard, and writes its results page, figures, seed and config into --out. A lab whose runs
 // are all recorded in the store shows them on a standing dashboard of that store when one runs.
 
+import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { LAB_NAMES, LABS, type LabName } from '../labs/registry.js';
 import { checkLabQueue, runLab } from '../labs/run-lab.js';
@@ -59,6 +60,8 @@ interface LabFlags {
   trials?: number;
   earlyStop?: { afterEpochs: number; minAccuracy: number };
   queue?: string;
+  data?: string;
+  label?: string;
 }
 
 /** The lab settings the flags ask for (the shortcuts, then every `--set`). */
@@ -69,6 +72,11 @@ function settings(flags: LabFlags): Record<string, unknown> {
   if (flags.epochs !== undefined) out.epochs = flags.epochs;
   if (flags.trials !== undefined) out.trials = flags.trials;
   if (flags.earlyStop !== undefined) out.earlyStop = flags.earlyStop;
+  if (flags.data !== undefined || flags.label !== undefined) {
+    if (flags.data === undefined || flags.label === undefined)
+      throw new InvalidArgumentError('--data and --label go together: a CSV table and its label column(s)');
+    out.table = { path: resolve(flags.data), label: flags.label };
+  }
   return { ...out, ...flags.set };
 }
 
@@ -98,6 +106,11 @@ export function registerLabCommand(program: Command): void {
     .option('--steps <n>', 'optimizers-2d / optimizers-mnist / weight-init: steps', integer)
     .option('--epochs <n>', 'batch-norm / overfitting / hyperparameter-search: epochs', integer)
     .option('--trials <n>', 'hyperparameter-search: trials', integer)
+    .option(
+      '--data <file.csv>',
+      'hyperparameter-search: search on this CSV table instead of MNIST (with --label)',
+    )
+    .option('--label <columns>', 'hyperparameter-search: the table’s label column(s), as for train')
     .option(
       '--early-stop <epochs:accuracy>',
       'hyperparameter-search: stop hopeless trials, e.g. 10:0.2',

@@ -10,7 +10,10 @@ export interface EvalPoint {
   /** 0-based epoch the evaluation followed. */
   readonly epoch: number;
   readonly split: LabSplit;
+  /** NaN for a regression model's evaluation (see `rmse`). */
   readonly accuracy: number;
+  /** A regression model's root mean squared error; undefined for a classifier's. */
+  readonly rmse?: number;
   readonly loss: number;
 }
 
@@ -44,7 +47,14 @@ export function foldEvent(h: RunHistory, e: TrainEvent): void {
     h.loss.push(e.skipped ? Number.NaN : e.loss);
     h.steps = e.step;
   } else if (e.type === 'eval') {
-    h.evals.push({ step: e.step, epoch: e.epoch, split: e.split, accuracy: e.accuracy, loss: e.loss });
+    h.evals.push({
+      step: e.step,
+      epoch: e.epoch,
+      split: e.split,
+      accuracy: e.accuracy,
+      ...(e.rmse === undefined ? {} : { rmse: e.rmse }),
+      loss: e.loss,
+    });
   } else if (e.type === 'end') {
     h.endReason = e.reason;
     h.elapsedMs = e.elapsedMs;
@@ -54,7 +64,12 @@ export function foldEvent(h: RunHistory, e: TrainEvent): void {
 
 /** The accuracy curve of one split: one value per evaluation, in order. */
 export function accuracyCurve(h: RunHistory, split: LabSplit): number[] {
-  return h.evals.filter((e) => e.split === split).map((e) => e.accuracy);
+  return metricCurve(h, split, 'accuracy');
+}
+
+/** One metric's curve of one split (a regression's RMSE, or accuracy): one value per evaluation, in order. */
+export function metricCurve(h: RunHistory, split: LabSplit, metric: 'accuracy' | 'rmse'): number[] {
+  return h.evals.filter((e) => e.split === split).map((e) => e[metric] ?? Number.NaN);
 }
 
 /** The last accuracy of a split, or NaN when it was never evaluated. */

@@ -1,6 +1,7 @@
 // The search's report: the best trials' table with the bands their hyperparameters fall in, the
 // scatter of validation accuracy against each hyperparameter (log axes), and the best trials'
-// validation and training curves (the book's figure 6-24).
+// validation and training curves (the book's figure 6-24). A regression table's search shows its
+// validation RMSE where a classifier's shows accuracy.
 
 import type { HyperparameterSearchConfig, HyperparameterSearchData, Trial } from './hyperparameter-search.js';
 import type { LabFigure } from './lab.js';
@@ -11,6 +12,23 @@ import { colorAt } from './svg/svg.js';
 
 const OTHER = '#c8c8c8';
 const STOPPED = '#e8a0a0';
+
+/** How the ranked metric reads: its name, its value as text, and the y range of its plots. */
+function metricView(d: HyperparameterSearchData) {
+  if (d.metric === 'accuracy')
+    return {
+      name: 'accuracy',
+      text: (v: number) => `${(100 * v).toFixed(1)}%`,
+      range: () => [0, 1] as const,
+    };
+  const finite = (vs: readonly number[]) => vs.filter(Number.isFinite);
+  return {
+    name: 'RMSE',
+    text: (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(3)).toString() : String(v)),
+    // From 0 to the largest finite value shown, so the best trials' differences stay visible.
+    range: (values: readonly number[]) => [0, Math.max(1e-12, ...finite(values)) * 1.05] as const,
+  };
+}
 
 function pointColor(t: Trial, topIndices: ReadonlySet<number>): string {
   if (topIndices.has(t.index)) return colorAt(0);
@@ -23,6 +41,7 @@ export function hyperparameterFigures(
   c: HyperparameterSearchConfig,
 ): LabFigure[] {
   const top = d.ranked.slice(0, Math.min(c.top, d.ranked.length));
+  const m = metricView(d);
   const topIndices = new Set(top.map((t) => t.index));
   // Best trials last, so they are drawn on top.
   const order = [...d.ranked].reverse();
@@ -30,13 +49,15 @@ export function hyperparameterFigures(
   const scatter = (field: 'lr' | 'weightDecay', label: string, exponents: readonly [number, number]) =>
     scatterPanel({
       x: { range: axis(exponents), log: true, label },
-      y: { range: [0, 1], label: 'validation accuracy' },
-      points: order.map((t) => ({
-        x: t[field],
-        y: t.finalValidation,
-        color: pointColor(t, topIndices),
-        title: `trial ${t.index + 1}: lr ${t.lr.toExponential(2)}, weight decay ${t.weightDecay.toExponential(2)}, validation ${(100 * t.finalValidation).toFixed(1)}%`,
-      })),
+      y: { range: m.range(d.ranked.map((t) => t.finalValidation)), label: `validation ${m.name}` },
+      points: order
+        .filter((t) => Number.isFinite(t.finalValidation))
+        .map((t) => ({
+          x: t[field],
+          y: t.finalValidation,
+          color: pointColor(t, topIndices),
+          title: `trial ${t.index + 1}: lr ${t.lr.toExponential(2)}, weight decay ${t.weightDecay.toExponential(2)}, validation ${m.text(t.finalValidation)}`,
+        })),
     });
   const legend = [
     { label: `best ${top.length}`, color: colorAt(0), dot: true },
@@ -44,7 +65,7 @@ export function hyperparameterFigures(
     ...(d.ranked.some((t) => t.stoppedEarly) ? [{ label: 'stopped early', color: STOPPED, dot: true }] : []),
   ];
   const scatterSvg = figure({
-    title: `Random search, ${d.ranked.length} trials: final validation accuracy`,
+    title: `Random search, ${d.ranked.length} trials: final validation ${m.name}`,
     columns: 2,
     cellWidth: 420,
     cellHeight: 320,
@@ -54,12 +75,13 @@ export function hyperparameterFigures(
       scatter('weightDecay', 'weight decay λ', c.weightDecayExponents),
     ],
   });
+  const curveRange = m.range(top.flatMap((t) => [...t.validation, ...t.train]));
   const curves = top.map((t, i) => {
     const epochs = t.validation.map((_, e) => e + 1);
     return linePanel({
-      title: `Best-${i + 1}: ${(100 * t.finalValidation).toFixed(0)}%`,
+      title: `Best-${i + 1}: ${d.metric === 'accuracy' ? `${(100 * t.finalValidation).toFixed(0)}%` : m.text(t.finalValidation)}`,
       x: { range: [1, Math.max(2, c.epochs)], tickLabels: i >= top.length - 5 },
-      y: { range: [0, 1], tickLabels: i % 5 === 0 },
+      y: { range: curveRange, tickLabels: i % 5 === 0 },
       series: [
         { label: 'validation', x: epochs, y: t.validation, color: colorAt(0) },
         { label: 'train', x: epochs, y: t.train, color: colorAt(1), dash: '5 3' },
@@ -67,7 +89,7 @@ export function hyperparameterFigures(
     });
   });
   const curvesSvg = figure({
-    title: `The best ${top.length} trials: accuracy per epoch`,
+    title: `The best ${top.length} trials: ${m.name} per epoch`,
     columns: 5,
     cellWidth: 170,
     cellHeight: 130,
@@ -80,12 +102,12 @@ export function hyperparameterFigures(
   return [
     {
       file: 'scatter.svg',
-      caption: 'Validation accuracy against learning rate and weight decay',
+      caption: `Validation ${m.name} against learning rate and weight decay`,
       svg: scatterSvg,
     },
     {
       file: 'best-trials.svg',
-      caption: 'The best trials: validation (solid) and training (dashed) accuracy',
+      caption: `The best trials: validation (solid) and training (dashed) ${m.name}`,
       svg: curvesSvg,
     },
   ];
@@ -105,19 +127,23 @@ export function searchMarkdown(
   const failed = d.ranked.filter((t) => t.error !== undefined).length;
   // The few best as well: past them, a long search's top list fills up with trials near chance.
   const few = top.slice(0, Math.min(5, top.length));
+  const m = metricView(d);
+  const value = d.metric === 'accuracy' ? percent : m.text;
+  const best = (vs: readonly number[]) => (d.metric === 'accuracy' ? Math.max(...vs) : Math.min(...vs));
   const rows = top.map((t, i) => [
     String(i + 1),
     String(t.index + 1),
-    percent(t.finalValidation),
-    percent(Math.max(...t.validation)),
+    value(t.finalValidation),
+    value(best(t.validation)),
     sci(t.lr),
     sci(t.weightDecay),
     String(t.validation.length),
     t.storeId ?? '—',
   ]);
   return [
-    `${c.trials} trials of MLP 784-${c.hidden.join('-')}-10 (ReLU, He), SGD, batch ${c.batchSize}, ${c.epochs} epochs on ${d.trainSize} ` +
-      `images; validation on ${d.validationSize} held-out images (the test set is not used). ` +
+    `${c.trials} trials of MLP ${d.sizes.join('-')} (ReLU, He), SGD, batch ${c.batchSize}, ${c.epochs} epochs on ${d.trainSize} ` +
+      `${d.samples}; validation on ${d.validationSize} held-out ${d.samples} (the test set is not used)` +
+      (d.metric === 'rmse' ? ', ranked by validation RMSE (lowest first). ' : '. ') +
       (c.earlyStop
         ? `Early stopping: ${stopped} trials stopped after ${c.earlyStop.afterEpochs} epochs below ${percent(c.earlyStop.minAccuracy)}.`
         : 'No early stopping.') +
@@ -127,7 +153,16 @@ export function searchMarkdown(
     `- weight decay: sampled ${band(d.weightDecayBand.sampled)}; best ${top.length}: ${band(d.weightDecayBand.top)}; best ${few.length}: ${band(log10Band(few.map((t) => t.weightDecay)))}`,
     '',
     markdownTable(
-      ['rank', 'trial', 'validation', 'best validation', 'lr', 'weight decay', 'epochs', 'stored run'],
+      [
+        'rank',
+        'trial',
+        `validation${d.metric === 'rmse' ? ' RMSE' : ''}`,
+        `best validation${d.metric === 'rmse' ? ' RMSE' : ''}`,
+        'lr',
+        'weight decay',
+        'epochs',
+        'stored run',
+      ],
       rows,
       ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
     ),

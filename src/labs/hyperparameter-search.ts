@@ -4,16 +4,20 @@
 // Each trial is one `train` config (trialJob): a queue worker trains it as it is (`--queue`), and the
 // local run is built from it, so both give the same numbers. Every trial has the lab's seed: one
 // split (loadRunData splits with the run's seed), and the same initial weights and batch order, so
-// trials differ only in their hyperparameters.
+// trials differ only in their hyperparameters. With a CSV table (`table`), the trials train on it
+// instead: its rows split the same way, fitted once; a regression table's trials are ranked by
+// validation RMSE (lowest first) instead of accuracy.
 
-import { buildRun } from '../config/build.js';
+import { basename } from 'node:path';
+import { buildRun, type DataShape } from '../config/build.js';
+import { loadRunDataAsync } from '../config/data.js';
 import { pickOptions } from '../config/options.js';
 import type { RunConfig } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
 import { type Dataset, splitValidation, subset } from '../data/dataset.js';
 import { checkNumber, invalidOption } from '../errors.js';
 import { RunStore } from '../store/run-store.js';
-import { accuracyCurve } from './history.js';
+import { accuracyCurve, metricCurve } from './history.js';
 import { hyperparameterFigures, searchMarkdown } from './hyperparameter-report.js';
 import type { LabDefinition } from './lab.js';
 import {
@@ -44,17 +48,31 @@ export interface HyperparameterSearchConfig {
   readonly top: number;
   /** Also evaluate the training images after every epoch (the book's dashed curves). */
   readonly trackTrain: boolean;
+  /**
+   * A CSV table to search on instead of MNIST (all its rows; `trainSize` is MNIST's), or `false`.
+   * The table must be readable here (it is fitted once here, also with `--queue`).
+   */
+  readonly table: false | SearchTable;
 }
+
+/** The CSV table of a search: its path and label column(s), as `train --data … --label …` takes them. */
+export interface SearchTable {
+  readonly path: string;
+  readonly label: string;
+}
+
+/** What trials are ranked by: validation accuracy (highest first), or a regression's RMSE (lowest first). */
+export type SearchMetric = 'accuracy' | 'rmse';
 
 /** One trial's outcome. */
 export interface Trial {
   readonly index: number;
   readonly lr: number;
   readonly weightDecay: number;
-  /** Validation and training accuracy after every epoch run. */
+  /** Validation and training accuracy (a regression's RMSE) after every epoch run. */
   readonly validation: readonly number[];
   readonly train: readonly number[];
-  /** The last validation accuracy: what trials are ranked by, as in the book. */
+  /** The last validation accuracy (or RMSE): what trials are ranked by, as in the book. */
   readonly finalValidation: number;
   readonly stoppedEarly: boolean;
   readonly storeId: string | undefined;
@@ -74,6 +92,12 @@ export interface HyperparameterSearchData {
   };
   readonly trainSize: number;
   readonly validationSize: number;
+  /** What the trials were ranked by. */
+  readonly metric: SearchMetric;
+  /** The trials' layer sizes, input first. */
+  readonly sizes: readonly number[];
+  /** What the samples are: `images` (MNIST), or `rows of <table>`. */
+  readonly samples: string;
 }
 
 const where = 'hyperparameter-search';
@@ -94,14 +118,17 @@ export function trialJob(
   t: TrialParams,
   ctx: TrialContext,
   name: string,
+  trainRows = Math.round(c.trainSize * (1 - c.validationFraction)),
 ): RunConfig {
-  const stepsPerEpoch = Math.ceil(Math.round(c.trainSize * (1 - c.validationFraction)) / c.batchSize);
+  const stepsPerEpoch = Math.ceil(trainRows / c.batchSize);
   return parseConfig(
     {
       name,
       model: { hidden: [...c.hidden], weightDecay: t.weightDecay },
       optimizer: { name: 'sgd', lr: t.lr },
-      data: { trainLimit: c.trainSize, validation: c.validationFraction },
+      data: c.table
+        ? { dir: c.table.path, label: c.table.label, validation: c.validationFraction }
+        : { trainLimit: c.trainSize, validation: c.validationFraction },
       batchSize: c.batchSize,
       epochs: c.epochs,
       seed: ctx.seed,
@@ -125,9 +152,36 @@ function trialData(pool: Dataset, job: RunConfig): { train: Dataset; validation:
   return splitValidation(limited, { fraction: job.data.validation, seed: job.seed });
 }
 
+/**
+ * The search's one split, and for a table its shape (from the fit) and what its samples are called:
+ * MNIST's first `trainSize` images, or the table fitted on the training rows of `job`'s split.
+ */
+async function searchData(
+  c: HyperparameterSearchConfig,
+  job: RunConfig,
+  ctx: { mnist(): { train: Dataset } },
+): Promise<{
+  split: { train: Dataset; validation: Dataset };
+  shape: DataShape | undefined;
+  samples: string;
+}> {
+  if (!c.table) return { split: trialData(ctx.mnist().train, job), shape: undefined, samples: 'images' };
+  const data = await loadRunDataAsync(job);
+  return {
+    split: { train: data.train, validation: data.validation! },
+    shape: data.table?.shape,
+    samples: `rows of ${basename(c.table.path)}`,
+  };
+}
+
 /** The local run of a trial's config: `labTrain`'s options built from it as a worker builds them. */
-function localConfig(job: RunConfig, data: { train: Dataset; validation: Dataset }, trackTrain: boolean) {
-  const { workers: _workers, ...plan } = buildRun(job).plan;
+function localConfig(
+  job: RunConfig,
+  data: { train: Dataset; validation: Dataset },
+  trackTrain: boolean,
+  shape: DataShape | undefined,
+) {
+  const { workers: _workers, ...plan } = buildRun(job, shape).plan;
   return {
     ...plan,
     ...pickOptions('session', job),
@@ -159,6 +213,7 @@ export const hyperparameterSearch: LabDefinition<HyperparameterSearchConfig, Hyp
     earlyStop: false,
     top: quick ? 2 : 20,
     trackTrain: !quick,
+    table: false,
   }),
   validate(c) {
     checkNumber(where, 'trials', c.trials, { min: 1, max: 10_000, integer: true });
@@ -182,6 +237,14 @@ export const hyperparameterSearch: LabDefinition<HyperparameterSearchConfig, Hyp
       checkNumber(where, 'earlyStop.afterEpochs', c.earlyStop.afterEpochs, { min: 1, integer: true });
       checkNumber(where, 'earlyStop.minAccuracy', c.earlyStop.minAccuracy, { min: 0, max: 1 });
     }
+    const table = c.table as unknown;
+    if (table !== false) {
+      const t = table as Partial<SearchTable> | null;
+      if (typeof t !== 'object' || t === null || typeof t.path !== 'string' || !/\.csv$/i.test(t.path))
+        invalidOption(where, 'table.path', 'a CSV file (a path ending in .csv)', t?.path ?? table);
+      if (typeof t.label !== 'string' || t.label.trim() === '')
+        invalidOption(where, 'table.label', 'the label column(s), e.g. "class"', t.label);
+    }
     return c;
   },
   async run(c, ctx) {
@@ -194,10 +257,22 @@ export const hyperparameterSearch: LabDefinition<HyperparameterSearchConfig, Hyp
       );
     const sampled = sampleTrials(c.trials, c.lrExponents, c.weightDecayExponents, ctx.seed);
     const nameOf = (t: TrialParams) => `${ctx.runIdPrefix}/trial-${String(t.index + 1).padStart(3, '0')}`;
-    const jobs = sampled.map((t) => trialJob(c, t, ctx, nameOf(t)));
-    // Every trial has the lab's seed, hence one split for all of them.
-    const split = trialData(ctx.mnist().train, jobs[0]);
+    // Every trial has the lab's seed, hence one split (and one table fit) for all of them.
+    const { split, shape, samples } = await searchData(
+      c,
+      trialJob(c, sampled[0], ctx, nameOf(sampled[0])),
+      ctx,
+    );
+    const jobs = sampled.map((t) => trialJob(c, t, ctx, nameOf(t), split.train.n));
     const { train, validation } = split;
+    const metric: SearchMetric = shape?.regression ? 'rmse' : 'accuracy';
+    if (metric === 'rmse' && c.earlyStop)
+      invalidOption(
+        where,
+        'earlyStop',
+        'false for a regression table (its rule is a minimum accuracy)',
+        c.earlyStop,
+      );
     const store = RunStore.open({ dir: ctx.storeDir });
     const rule = c.earlyStop;
     let histories: Awaited<ReturnType<typeof trainRuns>>;
@@ -213,7 +288,7 @@ export const hyperparameterSearch: LabDefinition<HyperparameterSearchConfig, Hyp
             weightDecay: t.weightDecay,
             seed: job.seed,
           };
-          const model = buildRun(job).model;
+          const model = buildRun(job, shape).model;
           return {
             label: name.slice(ctx.runIdPrefix.length + 1),
             record: {
@@ -230,7 +305,7 @@ export const hyperparameterSearch: LabDefinition<HyperparameterSearchConfig, Hyp
             },
             stopWhen: rule ? (h) => isHopeless(accuracyCurve(h, 'validation'), rule) : undefined,
             job,
-            config: { ...localConfig(job, split, c.trackTrain), meta: settings },
+            config: { ...localConfig(job, split, c.trackTrain, shape), meta: settings },
           };
         }),
         ctx,
@@ -239,19 +314,25 @@ export const hyperparameterSearch: LabDefinition<HyperparameterSearchConfig, Hyp
       store.close();
     }
     const trials = histories.map((h, i): Trial => {
-      const val = accuracyCurve(h, 'validation');
+      const val = metricCurve(h, 'validation', metric);
       return {
         ...sampled[i],
         validation: val,
-        train: accuracyCurve(h, 'train'),
-        finalValidation: val.length > 0 ? val[val.length - 1] : 0,
+        train: metricCurve(h, 'train', metric),
+        // A trial with no evaluation (it failed) ranks last either way.
+        finalValidation: val.length > 0 ? val[val.length - 1] : metric === 'accuracy' ? 0 : Number.NaN,
         stoppedEarly: h.endReason === 'stopped',
         storeId: h.storeId,
         elapsedMs: h.elapsedMs,
         ...(h.error ? { error: h.error } : {}),
       };
     });
-    const ranked = [...trials].sort((a, b) => b.finalValidation - a.finalValidation || a.index - b.index);
+    // Higher is better for accuracy, lower for RMSE; a NaN (a trial that diverged or failed) last.
+    const score = (t: Trial) => {
+      const v = metric === 'accuracy' ? t.finalValidation : -t.finalValidation;
+      return Number.isNaN(v) ? Number.NEGATIVE_INFINITY : v;
+    };
+    const ranked = [...trials].sort((a, b) => score(b) - score(a) || a.index - b.index);
     const top = ranked.slice(0, Math.min(c.top, ranked.length));
     const data: HyperparameterSearchData = {
       ranked,
@@ -262,6 +343,9 @@ export const hyperparameterSearch: LabDefinition<HyperparameterSearchConfig, Hyp
       },
       trainSize: train.n,
       validationSize: validation.n,
+      metric,
+      sizes: buildRun(jobs[0], shape).model.sizes,
+      samples,
     };
     return { markdown: searchMarkdown(c, data, top), figures: hyperparameterFigures(data, c), data };
   },
