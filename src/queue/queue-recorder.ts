@@ -16,7 +16,7 @@ import { isOwnLease } from '../store/lease.js';
 import { createRunRecorder, type RunRecorder } from '../store/recorder.js';
 import type { RunStore } from '../store/run-store.js';
 import type { TrainEvent } from '../train/events.js';
-import { KEY_PREFIX, RUN_QUEUE } from './keys.js';
+import { FINISHED_TTL_SECONDS, KEY_PREFIX, RUN_QUEUE, runKeys } from './keys.js';
 import { parseQueueUrl, type QueueConnection } from './queue-url.js';
 import { readRelay } from './relay.js';
 import { type QueuedRun, queuedRunSchema } from './run-queued.js';
@@ -56,6 +56,11 @@ export interface QueueRecorder {
   close(): Promise<void>;
 }
 
+/** How many of the newest finished jobs each scan looks at for runs it never saw run. */
+const RECENT_FINISHED = 100;
+/** How many finished runs are read back at once (each holds a connection while its stream is read). */
+const CATCH_UP_AT_ONCE = 8;
+
 /** One run being followed. */
 interface Followed {
   readonly job: QueuedRun;
@@ -67,6 +72,8 @@ interface Followed {
   stopControls?: () => void;
   retry?: ReturnType<typeof setTimeout>;
   lastCheck: number;
+  /** Taken on after its job had finished (read back from its stream). */
+  readonly finished: boolean;
   /** Events read so far, and as of the check that found the job failed (or gone). */
   events: number;
   endingAt?: number;
@@ -225,7 +232,7 @@ export function recordQueue(store: RunStore, options: QueueRecorderOptions): Que
     });
   };
 
-  const follow = (data: unknown, jobId: string): void => {
+  const follow = (data: unknown, jobId: string, finished = false): void => {
     if (closed) return;
     const parsed = queuedRunSchema.safeParse(data);
     if (!parsed.success) return; // not a run (a worker refuses it; nothing is relayed)
@@ -248,7 +255,16 @@ export function recordQueue(store: RunStore, options: QueueRecorderOptions): Que
     leftAlone.delete(job.runId);
     const reader = new Redis({ ...connection });
     reader.on('error', () => {}); // said by the command connection; reconnects with backoff
-    const f: Followed = { job, jobId, reader, seen: seenEvents(), lastCheck: 0, events: 0, done: false };
+    const f: Followed = {
+      job,
+      jobId,
+      reader,
+      seen: seenEvents(),
+      lastCheck: 0,
+      events: 0,
+      done: false,
+      finished,
+    };
     followed.set(job.runId, f);
     read(f);
   };
@@ -260,6 +276,21 @@ export function recordQueue(store: RunStore, options: QueueRecorderOptions): Que
       // it is followed (its stream is read from its start whenever it is taken on: nothing is missed).
       const jobs = await queue.getJobs(['active']);
       for (const job of jobs) if (job?.id) follow(job.data, job.id);
+      // Runs that started and ended between two looks, or while no hub ran (a short run, a hub
+      // restarted): recorded from their streams, which are kept a day after the run ends.
+      let catchingUp = [...followed.values()].filter((f) => f.finished).length;
+      for (const job of await queue.getJobs(['completed', 'failed'], 0, RECENT_FINISHED - 1)) {
+        if (catchingUp >= CATCH_UP_AT_ONCE) break; // one connection each: the rest at the next scans
+        const runId = (job?.data as { runId?: unknown } | undefined)?.runId;
+        if (!job?.id || typeof runId !== 'string' || followed.has(runId) || ended.has(runId)) continue;
+        if ((job.finishedOn ?? 0) < Date.now() - FINISHED_TTL_SECONDS * 1000) continue;
+        const status = store.getRun(runId)?.status;
+        if (status === 'completed' || status === 'stopped' || status === 'failed') continue;
+        if (status === 'running' || leftAlone.has(runId)) continue; // recorded by a live process (or by us)
+        if ((await commands.exists(runKeys(runId).events)) === 0) continue; // nothing left to read
+        follow(job.data, job.id, true);
+        catchingUp++;
+      }
       for (const [runId, { data, jobId }] of leftAlone) {
         const status = store.getRun(runId)?.status;
         if (status === 'running') continue;

@@ -2,7 +2,7 @@
 // submitted to the queue is recorded in the hub's store as it trains, the standing page's follower
 // shows it live, the page's pause, resume and stop reach the worker through the store and Redis, and
 // a run another live process records on the same store is left to it (and its rest recorded once
-// that process is killed). A run that fails on its worker
+// that process is killed); a run that ran while no hub looked is recorded from its stream. A run that fails on its worker
 // reads failed; a hub that died is followed by the next; a run taken over from a killed worker is
 // recorded once, with one start. As processes: `gradstream dashboard --queue` with credentials in
 // the URL records a remote run beside a `train --queue` that records its own, shows the credentials
@@ -189,6 +189,21 @@ describe('gradstream dashboard --queue (the hub across machines)', () => {
     expect(lossSteps('theirs')).toEqual([]);
     expect(store.getRun('theirs')?.status).toBe('running');
     expect(hubLines.join('\n')).not.toContain('recording run theirs');
+  });
+
+  it('records a run that started and ended while no hub looked, from its stream, once', async () => {
+    await hub.close();
+    const unseen = submit('unseen', 40, 'short');
+    await unseen.done;
+    // A hub started after the run ended (or one whose looks the run fell between).
+    hub = recordQueue(store, { queue: redis.url, scanMs: 500, log: (l) => hubLines.push(l) });
+    await hub.ready;
+    await expect.poll(() => store.getRun('unseen')?.status, { timeout: 10_000 }).toBe('completed');
+    expect(store.getRun('unseen')?.name).toBe('short');
+    expect(lossSteps('unseen')).toEqual(range(1, 40));
+    await new Promise((r) => setTimeout(r, 1200)); // two more scans: not recorded again
+    expect(lossSteps('unseen')).toEqual(range(1, 40));
+    expect(hubLines.filter((l) => l.includes('recording run unseen'))).toHaveLength(1);
   });
 
   it('a run that fails on its worker reads failed with the worker’s reason, after every step it relayed', async () => {
