@@ -90,6 +90,25 @@ describe('hyperparameter-search on a CSV table', () => {
     ).rejects.toThrow('earlyStop must be false for a regression table (its rule is a minimum accuracy)');
   });
 
+  it('trials that diverge (a NaN RMSE) rank after every finite one', async () => {
+    const { data } = await runLab('hyperparameter-search', {
+      ...quickOptions(),
+      config: {
+        ...search,
+        trials: 6,
+        epochs: 4,
+        lrExponents: [-2, 1],
+        table: { path: regression, label: 'y' },
+      },
+    });
+    const finals = data.ranked.map((t) => t.finalValidation);
+    const finite = finals.filter(Number.isFinite);
+    expect(finite.length).toBeGreaterThan(0);
+    expect(finite.length).toBeLessThan(finals.length); // lr up to 10: some trials diverge
+    expect(finals.slice(0, finite.length)).toEqual([...finite].sort((a, b) => a - b));
+    expect(finals.slice(finite.length).every(Number.isNaN)).toBe(true);
+  });
+
   it('--data and --label go together, and only this lab takes them', async () => {
     expect(await runLabCli(['hyperparameter-search', '--data', spirals, '--no-dashboard'])).toBe(2);
     expect(await runLabCli(['optimizers-2d', '--data', spirals, '--label', 'class', '--no-dashboard'])).toBe(
