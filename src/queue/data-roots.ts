@@ -41,6 +41,17 @@ export function dataPaths(data: RunConfig['data'], roots: readonly string[]): [s
 }
 
 /**
+ * The problem of one file a job names (`field`, e.g. `model.initFrom`) against the worker's roots:
+ * resolved against the first root as the data paths are; undefined when it lies under one.
+ */
+export function pathProblem(field: string, path: string, roots: readonly string[]): string | undefined {
+  const absolute = resolve(roots[0] ?? process.cwd(), path);
+  return roots.some((root) => isUnder(absolute, root))
+    ? undefined
+    : `${field}: ${absolute} is outside the worker's data roots (${roots.join(', ')})`;
+}
+
+/**
  * The problems of a job's data paths against the worker's roots: one line per path outside them.
  *
  * @example
@@ -52,11 +63,14 @@ export function dataRootProblems(data: RunConfig['data'], roots: readonly string
     .map(([field, path]) => `${field}: ${path} is outside the worker's data roots (${roots.join(', ')})`);
 }
 
-/** The job's config with its data paths absolute (resolved as {@link dataPaths} does). */
+/** The job's config with its data paths (and `model.initFrom`) absolute, resolved as {@link dataPaths} does. */
 export function withAbsoluteData(config: RunConfig, roots: readonly string[]): RunConfig {
   const base = roots[0] ?? process.cwd();
   const data: Record<string, unknown> = { ...config.data };
   for (const f of DATA_PATH_FIELDS)
     if (typeof data[f] === 'string') data[f] = resolve(base, data[f] as string);
-  return { ...config, data: data as RunConfig['data'] };
+  const initFrom = config.model?.initFrom;
+  const model =
+    typeof initFrom === 'string' ? { ...config.model, initFrom: resolve(base, initFrom) } : config.model;
+  return { ...config, model, data: data as RunConfig['data'] };
 }

@@ -13,12 +13,14 @@ import { pickOptions } from '../config/options.js';
 import type { RunConfig } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
 import { GradstreamError } from '../errors.js';
+import { initialWeights } from '../model/init-from.js';
+import type { FlatWeights } from '../model/state-dict.js';
 import { createController, type RunController } from '../pipeline/controller.js';
 import { captureResumeState, createTrainingSession, type ResumeState } from '../pipeline/train.js';
 import { CONTROL_ACTIONS } from '../protocol/control.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../store/checkpoint-format.js';
 import { toCheckpoint, toResumeState } from '../store/run-state.js';
-import { dataRootProblems, withAbsoluteData } from './data-roots.js';
+import { dataRootProblems, pathProblem, withAbsoluteData } from './data-roots.js';
 import { FINISHED_TTL_SECONDS, runKeys } from './keys.js';
 import { createRelay } from './relay.js';
 
@@ -92,9 +94,14 @@ export function acceptJob(
   const job = parsed.data;
   const refuse = (problems: string) =>
     new RefusedJobError('ERR_INVALID_OPTION', `worker ${ctx.worker}: run ${job.runId} refused: ${problems}`);
-  const raw = job.config as { data?: RunConfig['data'] } | undefined;
-  // Data roots first: validating the config reads the data files' headers.
+  const raw = job.config as { data?: RunConfig['data']; model?: { initFrom?: unknown } } | undefined;
+  // Data roots first: validating the config reads the data files' headers. The weights a run starts
+  // from (`--init-from`) are a file the worker reads too.
   const roots = dataRootProblems((raw?.data ?? {}) as RunConfig['data'], ctx.dataRoots);
+  const initFrom = raw?.model?.initFrom;
+  const initProblem =
+    typeof initFrom === 'string' ? pathProblem('model.initFrom', initFrom, ctx.dataRoots) : undefined;
+  if (initProblem) roots.push(initProblem);
   if (roots.length > 0) throw refuse(roots.join('; '));
   let config: RunConfig;
   try {
@@ -102,9 +109,6 @@ export function acceptJob(
   } catch (error) {
     throw refuse((error as Error).message.split('\n').join('; '));
   }
-  // A local file the worker would read outside its data roots; not supported on a queue (yet).
-  if (config.model.initFrom !== undefined)
-    throw refuse('model.initFrom (--init-from) is not supported for queued runs; train it locally');
   config = { ...config, dashboard: { ...config.dashboard, enabled: false } };
   if (ctx.workers !== undefined) config = { ...config, workers: ctx.workers };
   return { job, config };
@@ -144,6 +148,18 @@ export async function runQueued(
   // A CSV table's model takes the table's encoded features and classes (or targets).
   const run = buildRun(config, data.table?.shape);
   const resume = await storedState(redis, job.runId, data);
+  // Fine-tuning (`--init-from`): the exported weights, checked against the run's model; a run taken
+  // over goes on from its checkpoint instead.
+  let initial: FlatWeights | undefined;
+  try {
+    if (config.model.initFrom !== undefined && !resume)
+      initial = initialWeights(config.model.initFrom, run.model);
+  } catch (error) {
+    throw new RefusedJobError(
+      'ERR_DATA_FORMAT',
+      `worker ${ctx.worker}: run ${job.runId}: ${(error as Error).message}`,
+    );
+  }
   const controller = createController();
   ctx.onController?.(controller);
   const relay = createRelay(redis, job.runId);
@@ -163,6 +179,7 @@ export async function runQueued(
     controller,
     runId: job.runId,
     resume,
+    initial,
     safePointEvery: every > 0 ? every : QUEUED_SAFE_POINT_EVERY,
     onSafePoint(point, s) {
       const due =

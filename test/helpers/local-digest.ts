@@ -6,6 +6,7 @@ import { buildRun } from '../../src/config/build.js';
 import { loadRunDataAsync } from '../../src/config/data.js';
 import { pickOptions } from '../../src/config/options.js';
 import type { RunConfig } from '../../src/config/schema.js';
+import { initialWeights } from '../../src/model/init-from.js';
 import { captureResumeState, createTrainingSession } from '../../src/pipeline/train.js';
 import { digest } from '../../src/queue/run-queued.js';
 
@@ -21,6 +22,9 @@ export async function localDigest(config: RunConfig): Promise<string> {
     train: data.train,
     validation: data.validation,
     test: data.test,
+    // Fine-tuning: the exported weights the config starts from.
+    initial:
+      config.model.initFrom === undefined ? undefined : initialWeights(config.model.initFrom, run.model),
     safePointEvery: 1_000_000,
     onSafePoint(point, s) {
       if (point.last) result = digest(captureResumeState(s, point).params);

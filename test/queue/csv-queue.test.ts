@@ -2,6 +2,8 @@
 // submitted CSV classifier to the same parameters, bit for bit, as the same config trained here, and
 // its checkpoint in Redis carries the fitted preprocessing; a regression table's evaluations arrive
 // with RMSE and MAE; a table outside the worker's roots (its test table too) is refused naming it.
+// A run that starts from an exported model (`--init-from`) under the roots trains on a worker to the
+// local run's parameters; a model file outside them is refused naming `model.initFrom`.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRunDataAsync } from '../../src/config/data.js';
 import { parseConfig } from '../../src/config/validate.js';
+import { encodeSafetensors, safetensorsMetadata, sequentialStateDict } from '../../src/export/safetensors.js';
 import { runKeys } from '../../src/queue/keys.js';
 import { type RunWorker, startRunWorker } from '../../src/queue/run-worker.js';
 import { submitRun } from '../../src/queue/submit.js';
@@ -85,6 +88,54 @@ describe('CSV tables on the run queue', () => {
       expect(e.rmse).toBeGreaterThan(0);
       expect(e.mae).toBeGreaterThan(0);
     }
+  });
+
+  it('--init-from: starts from an exported model under the roots, bit for bit as here; outside them refused', async () => {
+    // The model of run csv-1 (the first test's), exported from its checkpoint in Redis.
+    const client = new Redis(redis.port, '127.0.0.1');
+    const checkpoint = decodeCheckpoint((await client.getBuffer(runKeys('csv-1').checkpoint))!, 'redis');
+    client.disconnect();
+    const exported = encodeSafetensors(
+      sequentialStateDict(checkpoint.model, checkpoint.params, checkpoint.buffers, checkpoint.updates),
+      safetensorsMetadata(checkpoint, 'csv-1'),
+    );
+    writeFileSync(join(tables, 'csv-1.safetensors'), exported);
+    writeFileSync(join(outside, 'csv-1.safetensors'), exported);
+    const data = { dir: join(tables, 'spirals.csv'), label: 'class' };
+    const tuned = parseConfig({
+      ...tableRun(data),
+      model: { hidden: [16], initFrom: join(tables, 'csv-1.safetensors') },
+      steps: 20,
+    });
+    const events: TrainEvent[] = await lastValueFrom(
+      submitRun(tuned, { queue: redis.url, runId: 'csv-tuned' }).pipe(toArray()),
+    );
+    expect(events.at(-1)).toMatchObject({ type: 'end', reason: 'completed', step: 20 });
+    const { Queue } = await import('bullmq');
+    const queue = new Queue('runs', {
+      connection: { host: '127.0.0.1', port: redis.port },
+      prefix: 'gradstream',
+    });
+    await expect
+      .poll(async () => (await queue.getJob('csv-tuned'))?.returnvalue, { timeout: 10_000 })
+      .toMatchObject({ reason: 'completed', step: 20 });
+    const digest = (await queue.getJob('csv-tuned'))?.returnvalue.paramsDigest;
+    await queue.close();
+    expect(digest).toBe(await localDigest(tuned));
+    // Not a fresh start: the same run without the file ends elsewhere.
+    expect(digest).not.toBe(
+      await localDigest(parseConfig({ ...tuned, model: { ...tuned.model, initFrom: undefined } })),
+    );
+
+    const elsewhere = parseConfig({
+      ...tuned,
+      model: { ...tuned.model, initFrom: join(outside, 'csv-1.safetensors') },
+    });
+    await expect(
+      lastValueFrom(submitRun(elsewhere, { queue: redis.url, runId: 'csv-tuned-2' })),
+    ).rejects.toThrow(
+      /run csv-tuned-2 refused: model\.initFrom: .*csv-1\.safetensors is outside the worker's data roots/,
+    );
   });
 
   it('refuses a test table outside the worker’s data roots, naming the field', async () => {
