@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { parseConfig } from '../config/validate.js';
 import { GradstreamError } from '../errors.js';
 import { checkCompatible } from '../store/check-compatible.js';
-import { checkpointDir, latestCheckpoint } from '../store/checkpoint.js';
+import { checkpointDir, latestCheckpoint, listCheckpoints } from '../store/checkpoint.js';
 import { type RunRecord, unknownRun } from '../store/run-record.js';
 import { toResumeState } from '../store/run-state.js';
 import { checkResumable, RunStore } from '../store/run-store.js';
@@ -41,19 +41,35 @@ export function registerResumeCommand(program: Command): void {
       // Opened for writing first: a read-only or damaged store is refused before any work.
       const store = RunStore.open({ dir: options.store });
       let run: RunRecord | undefined;
+      let recorded: number;
       try {
         store.check();
         run = store.findRun(ref);
         if (!run) throw unknownRun(ref, store.file);
         // A completed run is left as it is (exit 2); a run a live process trains is refused.
         checkResumable(run, store.file);
+        recorded = recordedThrough(store.series(run.id, 'epoch').step);
       } finally {
         store.close();
       }
       const dir = checkpointDir(options.store, run.id);
-      const found = latestCheckpoint(dir, { fallback: options.fallback });
+      // A run killed between writing a checkpoint and writing that step's metrics has a checkpoint
+      // ahead of its metrics: go on from the newest one they reach, so no step goes unrecorded.
+      const reached = latestCheckpoint(dir, { fallback: options.fallback, atMost: recorded });
+      const found = reached ?? latestCheckpoint(dir, { fallback: options.fallback });
       if (!found)
         throw new GradstreamError('ERR_CHECKPOINT', `resume: run ${run.id} has no checkpoint in ${dir}`);
+      const newest = listCheckpoints(dir).at(-1)?.step ?? found.checkpoint.step;
+      if (found.checkpoint.step < newest)
+        process.stderr.write(
+          `gradstream: run ${run.id}'s stored metrics end at step ${recorded}, before its newest checkpoint ` +
+            `(step ${newest}): going on from the checkpoint of step ${found.checkpoint.step}, so no step is missing\n`,
+        );
+      else if (found.checkpoint.step > recorded)
+        process.stderr.write(
+          `gradstream: warning: run ${run.id} has no metrics of steps ${recorded + 1}–${found.checkpoint.step} ` +
+            '(killed before they were written) and no older checkpoint to go on from\n',
+        );
       for (const s of found.skipped)
         process.stderr.write(`gradstream: skipped corrupt ${s.path}: ${s.error.message}\n`);
       const stored = run.config as Record<string, unknown>;
@@ -76,4 +92,17 @@ export function registerResumeCommand(program: Command): void {
       await pageAfterOutcomeLine(outcome);
     },
   );
+}
+
+/**
+ * The last step through which every step has its metrics (`steps`: the steps of a metric every step
+ * records, in order): 1, 2, … up to the first gap.
+ */
+export function recordedThrough(steps: ArrayLike<number>): number {
+  let through = 0;
+  for (let i = 0; i < steps.length; i++) {
+    if (steps[i] === through + 1) through++;
+    else if (steps[i] > through + 1) break;
+  }
+  return through;
 }

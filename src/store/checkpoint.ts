@@ -188,16 +188,20 @@ export interface FoundCheckpoint {
 
 /**
  * The newest checkpoint in `dir` that verifies, or undefined when there is none at all. A corrupt
- * newest checkpoint is an error unless `fallback` is set; then older ones are tried in turn.
+ * newest checkpoint is an error unless `fallback` is set; then older ones are tried in turn. With
+ * `atMost`, only checkpoints of that step or earlier are looked at.
  *
  * @throws GradstreamError `ERR_CHECKPOINT` when the newest is corrupt (without `fallback`), or every
  *   checkpoint is (with it).
  */
 export function latestCheckpoint(
   dir: string,
-  options: { readonly fallback?: boolean } = {},
+  options: { readonly fallback?: boolean; readonly atMost?: number } = {},
 ): FoundCheckpoint | undefined {
-  const all = listCheckpoints(dir).reverse();
+  const { atMost } = options;
+  const all = listCheckpoints(dir)
+    .filter((c) => atMost === undefined || c.step <= atMost)
+    .reverse();
   if (all.length === 0) return undefined;
   const skipped: { path: string; error: GradstreamError }[] = [];
   for (const { path } of all) {

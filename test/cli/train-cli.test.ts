@@ -155,4 +155,37 @@ describe('gradstream resume', () => {
     expect(resumed.stderr).toMatch(/resuming run .* \(step (10|20)\)/);
     expect(latestCheckpoint(dir)!.checkpoint.step).toBe(30);
   });
+
+  it('goes on from an older checkpoint when the stored metrics end before the newest: no step missing', async () => {
+    const store = mkdtempSync(join(tmpdir(), 'gradstream-behind-'));
+    const common = [
+      ...['--steps', '60', '--batch-size', '50', '--hidden', '16', '--train-limit', '2000'],
+      ...['--checkpoint-every', '20', '--no-dashboard', '--store', store],
+    ];
+    let killed = false;
+    const code = await streamEvents(['train', '--name', 'behind', ...common], (e, child) => {
+      if (!killed && e.type === 'step' && (e.step ?? 0) >= 45) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    });
+    expect(code).toBeNull(); // killed: no handler ran
+    const runs = RunStore.open({ dir: store });
+    const run = runs.findRun('behind')!;
+    expect(latestCheckpoint(checkpointDir(store, run.id))!.checkpoint.step).toBe(40);
+    // As if the kill had come after the checkpoint of step 40 was written but before the metrics of
+    // its last steps were: the store ends at step 30.
+    runs.truncateMetrics(run.id, 30);
+    runs.close();
+
+    const resumed = gradstream('resume', 'behind', '--no-dashboard', '--store', store);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain(
+      `gradstream: run ${run.id}'s stored metrics end at step 30, before its newest checkpoint (step 40): going on from the checkpoint of step 20, so no step is missing`,
+    );
+    const after = RunStore.open({ dir: store, readonly: true });
+    expect(after.series(run.id, 'loss').step).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(after.getRun(run.id)?.status).toBe('completed');
+    after.close();
+  });
 });
