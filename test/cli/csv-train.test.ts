@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkpointDir, latestCheckpoint } from '../../src/store/checkpoint.js';
 import { RunStore } from '../../src/store/run-store.js';
-import { gradstream, jsonEvents, streamEvents } from '../helpers/cli.js';
+import { gradstream, jsonEvents, signalAtStep, streamEvents } from '../helpers/cli.js';
 import { spiralsCsv } from '../helpers/spirals-csv.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradstream-csv-cli-'));
@@ -136,13 +136,7 @@ describe('gradstream train --data table.csv', () => {
     ];
     const args = [...common, '--steps', '1500', '--no-dashboard', '--store', store];
     expect(await streamEvents(['train', '--name', 'straight', ...args], () => {})).toBe(0);
-    let signalled = false;
-    const code = await streamEvents(['train', '--name', 'interrupted', ...args], (e, child) => {
-      if (!signalled && e.type === 'step' && (e.step ?? 0) >= 50) {
-        signalled = true;
-        child.kill('SIGINT');
-      }
-    });
+    const code = await signalAtStep(['train', '--name', 'interrupted', ...args], 50, 'SIGINT');
     expect(code).toBe(130);
     const runs = RunStore.open({ dir: store });
     const straight = runs.findRun('straight')!;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkpointDir, latestCheckpoint } from '../../src/store/checkpoint.js';
 import { RunStore } from '../../src/store/run-store.js';
-import { gradstream, streamEvents } from '../helpers/cli.js';
+import { gradstream, signalAtStep, streamEvents } from '../helpers/cli.js';
 
 describe('gradstream train', () => {
   it('runs the main job in a short form and reports the test accuracy', () => {
@@ -68,13 +68,7 @@ describe('gradstream train', () => {
       store,
     ];
     expect(await streamEvents(['train', '--name', 'straight', ...common], () => {})).toBe(0);
-    let signalled = false;
-    const code = await streamEvents(['train', '--name', 'interrupted', ...common], (e, child) => {
-      if (!signalled && e.type === 'step' && (e.step ?? 0) >= 50) {
-        signalled = true;
-        child.kill('SIGINT');
-      }
-    });
+    const code = await signalAtStep(['train', '--name', 'interrupted', ...common], 50, 'SIGINT');
     expect(code).toBe(130);
     const runs = RunStore.open({ dir: store });
     const straight = runs.findRun('straight')!;
@@ -127,13 +121,7 @@ describe('gradstream resume', () => {
       '--store',
       store,
     ];
-    let signalled = false;
-    const code = await streamEvents(['train', '--name', 'victim', ...common], (e, child) => {
-      if (!signalled && e.type === 'step' && (e.step ?? 0) >= 22) {
-        signalled = true;
-        child.kill('SIGINT');
-      }
-    });
+    const code = await signalAtStep(['train', '--name', 'victim', ...common], 22, 'SIGINT');
     expect(code).toBe(130);
     const runs = RunStore.open({ dir: store });
     const run = runs.findRun('victim')!;
@@ -162,13 +150,7 @@ describe('gradstream resume', () => {
       ...['--steps', '60', '--batch-size', '50', '--hidden', '16', '--train-limit', '2000'],
       ...['--checkpoint-every', '20', '--no-dashboard', '--store', store],
     ];
-    let killed = false;
-    const code = await streamEvents(['train', '--name', 'behind', ...common], (e, child) => {
-      if (!killed && e.type === 'step' && (e.step ?? 0) >= 45) {
-        killed = true;
-        child.kill('SIGKILL');
-      }
-    });
+    const code = await signalAtStep(['train', '--name', 'behind', ...common], 45, 'SIGKILL');
     expect(code).toBeNull(); // killed: no handler ran
     const runs = RunStore.open({ dir: store });
     const run = runs.findRun('behind')!;

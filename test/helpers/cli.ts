@@ -43,3 +43,18 @@ export function streamEvents(
     child.on('exit', (code) => resolve(code));
   });
 }
+
+/** Runs the CLI with --json and sends `signal` once it reports step `step` or later; resolves with the exit code. */
+export function signalAtStep(
+  args: readonly string[],
+  step: number,
+  signal: NodeJS.Signals,
+): Promise<number | null> {
+  let sent = false;
+  return streamEvents(args, (e, child) => {
+    if (!sent && e.type === 'step' && (e.step ?? 0) >= step) {
+      sent = true;
+      child.kill(signal);
+    }
+  });
+}
