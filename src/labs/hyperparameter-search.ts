@@ -257,7 +257,9 @@ export const hyperparameterSearch: LabDefinition<HyperparameterSearchConfig, Hyp
       );
     const sampled = sampleTrials(c.trials, c.lrExponents, c.weightDecayExponents, ctx.seed);
     const nameOf = (t: TrialParams) => `${ctx.runIdPrefix}/trial-${String(t.index + 1).padStart(3, '0')}`;
-    // Every trial has the lab's seed, hence one split (and one table fit) for all of them.
+    // Every trial has the lab's seed, hence one split (and one table fit) for all of them. The first
+    // trial's config only says which data here (its checkpoint interval, sized before the rows are
+    // known, is not used); the trials' own configs below are sized from the split.
     const { split, shape, samples } = await searchData(
       c,
       trialJob(c, sampled[0], ctx, nameOf(sampled[0])),
